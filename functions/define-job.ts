@@ -1,0 +1,365 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { formatUtc, parseSchedule } from '../schedule/index.ts';
+import { now } from './clock.ts';
+import {
+  InvalidEventError,
+  JobConfigurationError,
+  LedgerUnavailableError,
+  RunTimedOutError,
+} from './errors.ts';
+import {
+  CONTEXT_KEY,
+  type JobDefinition,
+  JobEnvironment,
+  type SchedulerContext,
+} from './job-definition.ts';
+import { type Claim, type ClaimOutcome, Ledger } from './ledger/ledger.ts';
+import type { RunErrorRecord } from './ledger/records.ts';
+import { RunStatus } from './ledger/status.ts';
+import { Logger } from './logger.ts';
+
+/** What a handler is given for one attempt of one run. */
+export interface RunContext<TInput = Record<string, unknown>> {
+  readonly jobId: string;
+  /** The schedule's time for this run (not the moment of delivery). */
+  readonly scheduledTime: Date;
+  /** 1 for the first attempt, counted by the ledger across Lambda's retries. */
+  readonly attempt: number;
+  /** The schedule's static input. */
+  readonly input: TInput;
+  /** Aborted shortly before the function's deadline; the attempt is then TIMED_OUT. */
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+  readonly log: Logger;
+}
+
+export type JobHandler<TInput = Record<string, unknown>> = (
+  run: RunContext<TInput>,
+) => unknown | Promise<unknown>;
+
+/** The part of Lambda's context object the wrapper reads. */
+export interface LambdaContext {
+  readonly awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+}
+
+/** What a delivery came to, as the wrapper returns it to Lambda. */
+export interface RunResult {
+  readonly jobId: string;
+  readonly scheduledTime: string;
+  readonly status: RunStatus;
+  readonly attempt: number;
+  /** `ran`: this delivery ran the handler; the others did not. */
+  readonly outcome: 'ran' | 'duplicate' | 'missed' | 'skipped' | 'superseded';
+  readonly durationMs?: number;
+}
+
+export interface DefineJobOptions {
+  /**
+   * How long before the function's deadline the handler is aborted, so that TIMED_OUT can
+   * still be written.
+   * @default - a tenth of the time left, between 200 ms and 3 s
+   */
+  readonly abortMarginMs?: number;
+}
+
+/**
+ * Wraps a job's handler for Lambda. Each delivery is claimed in the ledger before the
+ * handler runs and its outcome recorded after, as functions/ledger/ledger.ts describes; a
+ * delivery that finds its run taken, finished, late or without a free slot returns without
+ * running the handler. A failed attempt rethrows so that Lambda retries it.
+ */
+export function defineJob<TInput = Record<string, unknown>>(
+  handler: JobHandler<TInput>,
+  options: DefineJobOptions = {},
+): (event: unknown, context: LambdaContext) => Promise<RunResult> {
+  let environment: { job: JobDefinition; ledger: Ledger } | undefined;
+
+  return async (event, context) => {
+    environment ??= readEnvironment();
+    const { job, ledger } = environment;
+    const delivery = readEvent(event, job.jobId);
+    const receivedAtMs = now();
+    const deadlineMs = receivedAtMs + context.getRemainingTimeInMillis();
+    const log = new Logger(
+      {
+        jobId: job.jobId,
+        scheduledTime: delivery.scheduledTime,
+        requestId: context.awsRequestId,
+      },
+      process.env[JobEnvironment.logLevel],
+      undefined,
+      now,
+    );
+
+    let outcome: ClaimOutcome;
+    try {
+      outcome = await ledger.claim({
+        job,
+        scheduledTime: delivery.scheduledTime,
+        scheduleArn: delivery.scheduleArn,
+        executionId: delivery.executionId,
+        requestId: context.awsRequestId,
+        nowMs: receivedAtMs,
+        deadlineMs,
+      });
+    } catch (error) {
+      log.error('claim failed; the handler did not run', { error: describe(error) });
+      throw new LedgerUnavailableError(job.jobId, delivery.scheduledTime, 'claim', {
+        cause: error,
+      });
+    }
+
+    if (outcome.kind !== 'claimed') {
+      const { run } = outcome;
+      log.info(`delivery not run: ${outcome.kind}`, {
+        status: run.status,
+        deliveries: run.deliveries,
+      });
+      return {
+        jobId: job.jobId,
+        scheduledTime: delivery.scheduledTime,
+        status: run.status,
+        attempt: run.attempt,
+        outcome: outcome.kind,
+      };
+    }
+
+    const { claim } = outcome;
+    const attemptLog = log.with({ attempt: claim.attempt });
+    attemptLog.info('run started');
+    const ran = await runHandler(handler, {
+      claim,
+      input: delivery.input as TInput,
+      log: attemptLog,
+      requestId: context.awsRequestId,
+      abortAtMs: deadlineMs - abortMargin(deadlineMs - receivedAtMs, options.abortMarginMs),
+    });
+    const finishedAtMs = now();
+    const status = ran.timedOut
+      ? RunStatus.TIMED_OUT
+      : ran.error
+        ? RunStatus.FAILED
+        : RunStatus.SUCCEEDED;
+    const durationMs = finishedAtMs - claim.startedAtMs;
+    const error = ran.error === undefined ? undefined : toErrorRecord(ran.error);
+
+    let accepted: boolean;
+    try {
+      const finish = await ledger.finish(job, claim, {
+        status,
+        finishedAtMs,
+        durationMs,
+        error,
+        nextRunTime: nextRunTime(job, delivery.scheduledTime, finishedAtMs),
+      });
+      accepted = finish.accepted;
+    } catch (cause) {
+      attemptLog.error('finish failed; the run stays RUNNING until its lease expires', {
+        status,
+        error: describe(cause),
+      });
+      throw new LedgerUnavailableError(job.jobId, delivery.scheduledTime, 'finish', { cause });
+    }
+
+    if (!accepted) {
+      attemptLog.warn('finish refused: a newer attempt holds the run', { status });
+    } else if (error) {
+      attemptLog.error('run failed', {
+        status,
+        durationMs,
+        error: { name: error.name, message: error.message },
+      });
+    } else {
+      attemptLog.info('run finished', { status, durationMs });
+    }
+    if (accepted && ran.error !== undefined) {
+      // Rethrown so that Lambda's asynchronous retries see a function error.
+      throw ran.timedOut
+        ? new RunTimedOutError(job.jobId, delivery.scheduledTime, claim.attempt, durationMs)
+        : ran.error;
+    }
+    return {
+      jobId: job.jobId,
+      scheduledTime: delivery.scheduledTime,
+      status: accepted ? status : RunStatus.RUNNING,
+      attempt: claim.attempt,
+      outcome: accepted ? 'ran' : 'superseded',
+      durationMs,
+    };
+  };
+}
+
+interface Attempt {
+  readonly claim: Claim;
+  readonly input: unknown;
+  readonly log: Logger;
+  readonly requestId: string;
+  readonly abortAtMs: number;
+}
+
+/** Runs the handler until it settles or its time is up, whichever comes first. */
+async function runHandler<TInput>(
+  handler: JobHandler<TInput>,
+  attempt: Attempt,
+): Promise<{ error?: unknown; timedOut: boolean }> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, attempt.abortAtMs - now()));
+  });
+  const run: RunContext<TInput> = {
+    jobId: attempt.claim.jobId,
+    scheduledTime: new Date(attempt.claim.scheduledTime),
+    attempt: attempt.claim.attempt,
+    input: attempt.input as TInput,
+    signal: controller.signal,
+    requestId: attempt.requestId,
+    log: attempt.log,
+  };
+  try {
+    const settled = await Promise.race([
+      Promise.resolve()
+        .then(() => handler(run))
+        .then(() => 'done' as const),
+      timeUp,
+    ]);
+    if (settled === 'timeout') {
+      const limitMs = attempt.abortAtMs - attempt.claim.startedAtMs;
+      const error = new RunTimedOutError(
+        attempt.claim.jobId,
+        attempt.claim.scheduledTime,
+        attempt.claim.attempt,
+        limitMs,
+      );
+      controller.abort(error);
+      return { error, timedOut: true };
+    }
+    return { timedOut: false };
+  } catch (error) {
+    return { error, timedOut: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function readEnvironment(): { job: JobDefinition; ledger: Ledger } {
+  const tableName = process.env[JobEnvironment.tableName];
+  const raw = process.env[JobEnvironment.job];
+  if (!tableName || !raw) {
+    throw new JobConfigurationError(
+      `${JobEnvironment.tableName} and ${JobEnvironment.job} must be set; ScheduledJob sets both`,
+    );
+  }
+  let job: JobDefinition;
+  try {
+    job = JSON.parse(raw) as JobDefinition;
+  } catch (cause) {
+    throw new JobConfigurationError(
+      `${JobEnvironment.job} must be JSON, got: ${raw.slice(0, 80)}`,
+      { cause },
+    );
+  }
+  const endpoint = process.env[JobEnvironment.endpoint];
+  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
+  return {
+    job,
+    ledger: new Ledger({
+      client: DynamoDBDocumentClient.from(client, {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName,
+    }),
+  };
+}
+
+interface ParsedEvent {
+  readonly scheduledTime: string;
+  readonly scheduleArn: string;
+  readonly executionId: string;
+  readonly input: Record<string, unknown>;
+}
+
+/** Reads the Scheduler context attributes from the event ScheduledJob's input template sends. */
+export function readEvent(event: unknown, jobId: string): ParsedEvent {
+  if (typeof event !== 'object' || event === null) {
+    throw new InvalidEventError(
+      'event',
+      `the event must be an object, got: ${JSON.stringify(event)}`,
+    );
+  }
+  const { [CONTEXT_KEY]: context, ...input } = event as Record<string, unknown>;
+  if (typeof context !== 'object' || context === null) {
+    throw new InvalidEventError(
+      CONTEXT_KEY,
+      `the event must carry \`${CONTEXT_KEY}\` with the Scheduler context attributes, got: ${JSON.stringify(context)}`,
+    );
+  }
+  const attributes = context as Partial<SchedulerContext>;
+  if (attributes.jobId !== undefined && attributes.jobId !== jobId) {
+    throw new InvalidEventError(
+      `${CONTEXT_KEY}.jobId`,
+      `\`${CONTEXT_KEY}.jobId\` must be this function's job ${jobId}, got: ${attributes.jobId}`,
+    );
+  }
+  const scheduledMs =
+    typeof attributes.scheduledTime === 'string'
+      ? Date.parse(attributes.scheduledTime)
+      : Number.NaN;
+  if (Number.isNaN(scheduledMs)) {
+    throw new InvalidEventError(
+      `${CONTEXT_KEY}.scheduledTime`,
+      `\`${CONTEXT_KEY}.scheduledTime\` must be an ISO-8601 instant, got: ${JSON.stringify(attributes.scheduledTime)}`,
+    );
+  }
+  return {
+    // Scheduler sends whole seconds; normalising keeps one key per run whatever the spelling.
+    scheduledTime: formatUtc(new Date(Math.floor(scheduledMs / 1_000) * 1_000)),
+    scheduleArn: String(attributes.scheduleArn ?? ''),
+    executionId: String(attributes.executionId ?? ''),
+    input,
+  };
+}
+
+function nextRunTime(
+  job: JobDefinition,
+  scheduledTime: string,
+  afterMs: number,
+): string | undefined {
+  const { schedule } = job;
+  // A rate schedule without StartDate counts from its creation, which the function does not
+  // know; every run it delivers lies on that grid, so this run anchors it as well.
+  const next = parseSchedule({
+    expression: schedule.expression,
+    timezone: schedule.timezone,
+    start: schedule.start ? new Date(schedule.start) : undefined,
+    end: schedule.end ? new Date(schedule.end) : undefined,
+    anchor: new Date(scheduledTime),
+  }).next(new Date(afterMs));
+  return next ? formatUtc(next) : undefined;
+}
+
+function abortMargin(remainingMs: number, configuredMs: number | undefined): number {
+  return configuredMs ?? Math.min(3_000, Math.max(200, Math.round(remainingMs / 10)));
+}
+
+function toErrorRecord(error: unknown): RunErrorRecord {
+  if (error instanceof Error) {
+    return {
+      name: error.name,
+      message: error.message,
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
+  }
+  return {
+    name: 'NonError',
+    message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
+  };
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'NonError', message: String(error) };
+}

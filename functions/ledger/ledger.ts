@@ -1,0 +1,965 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { JobDefinition } from '../job-definition.ts';
+import type { JobRecord, LastRunRecord, RunErrorRecord, RunRecord } from './records.ts';
+import { jobKey, LedgerKeys, RunningIndex, runKey } from './schema.ts';
+import { isRetryable, RunStatus } from './status.ts';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface LedgerOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+export interface Delivery {
+  readonly job: JobDefinition;
+  /** `YYYY-MM-DDTHH:MM:SSZ` */
+  readonly scheduledTime: string;
+  readonly scheduleArn: string;
+  readonly executionId: string;
+  /** The Lambda request id: it becomes the claim token of the attempt it starts. */
+  readonly requestId: string;
+  readonly nowMs: number;
+  /** The function's deadline, epoch milliseconds: the lease of a claim ends there. */
+  readonly deadlineMs: number;
+}
+
+/** What a delivery came to. Only `claimed` lets the handler run. */
+export type ClaimOutcome =
+  | { readonly kind: 'claimed'; readonly claim: Claim }
+  | { readonly kind: 'missed' | 'skipped' | 'duplicate'; readonly run: RunRecord };
+
+export interface Claim {
+  readonly jobId: string;
+  readonly scheduledTime: string;
+  readonly attempt: number;
+  readonly token: string;
+  readonly slot?: string;
+  readonly startedAtMs: number;
+  readonly leaseExpiresAt: number;
+}
+
+export interface Finish {
+  readonly status:
+    | typeof RunStatus.SUCCEEDED
+    | typeof RunStatus.FAILED
+    | typeof RunStatus.TIMED_OUT;
+  readonly finishedAtMs: number;
+  readonly durationMs: number;
+  readonly error?: RunErrorRecord;
+  /** The job's next fire time after this moment; undefined when the schedule has none left. */
+  readonly nextRunTime?: string;
+}
+
+/** A finish is refused when the attempt no longer holds the claim; `run` is what holds it. */
+export type FinishOutcome =
+  | { readonly accepted: true }
+  | { readonly accepted: false; readonly run: RunRecord | undefined };
+
+/** What the ledger must find for a write to a run to apply. */
+type Expectation =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'status'; readonly run: RunRecord }
+  | { readonly kind: 'expired-lease'; readonly run: RunRecord };
+
+type Step =
+  | { readonly kind: 'claim'; readonly expect: Expectation; readonly attempt: number }
+  | { readonly kind: 'miss' | 'skip'; readonly expect: Expectation }
+  | { readonly kind: 'count' };
+
+const MAX_STEPS = 12;
+const ERROR_MESSAGE_LIMIT = 4_096;
+const ERROR_STACK_LIMIT = 16_384;
+const ATTEMPT_MESSAGE_LIMIT = 1_024;
+
+/**
+ * The run ledger's protocol. Every change of a run's state is one conditional write, or one
+ * transaction of the run's item and its job's item, so that no reader ever sees one without
+ * the other.
+ *
+ * Who may write a run, and when:
+ *
+ *   no item / NOT_DELIVERED --first delivery, on time------------> RUNNING (attempt 1, token A)
+ *   no item / NOT_DELIVERED --first delivery, after the grace----> MISSED
+ *   no item / NOT_DELIVERED --first delivery, no free slot-------> SKIPPED
+ *   RUNNING (token A)       --finish carrying token A------------> SUCCEEDED | FAILED | TIMED_OUT
+ *   RUNNING, lease expired  --sweeper----------------------------> TIMED_OUT
+ *   RUNNING, lease expired  --a later delivery, attempts left----> RUNNING (attempt n+1, token B)
+ *   FAILED | TIMED_OUT      --a later delivery, attempts left----> RUNNING (attempt n+1, token B)
+ *   anything else           --any delivery-----------------------> deliveries + 1, nothing else
+ *
+ * A claim and its finish are two requests when nothing contends: the claim is one
+ * transaction that takes the run and a concurrency slot on the job (a lease that ends with
+ * the function's deadline, so a crashed attempt frees it by itself), and the finish is one
+ * transaction that records the outcome, returns the slot and updates the job's counters. A
+ * finish is conditioned on the claim token, so once a newer attempt has taken over, an older
+ * one can no longer write. A refused write returns the item it found (ALL_OLD), and the next
+ * step is decided from that item, without a second read.
+ */
+export class Ledger {
+  private readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+
+  constructor(options: LedgerOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+  }
+
+  /** Writes a job's definition, keeping its state, slots, counters and history. */
+  async registerJob(definition: JobDefinition, nowMs: number, anchor?: string): Promise<void> {
+    const now = new Date(nowMs).toISOString();
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: jobKey(definition.jobId),
+        UpdateExpression:
+          'SET jobId = :jobId, definition = :definition, updatedAt = :now, ' +
+          'registeredAt = if_not_exists(registeredAt, :now), slots = if_not_exists(slots, :empty), ' +
+          'counts = if_not_exists(counts, :empty)' +
+          (anchor ? ', anchor = :anchor' : '') +
+          ' REMOVE deletedAt',
+        ExpressionAttributeValues: {
+          ':jobId': definition.jobId,
+          ':definition': definition,
+          ':now': now,
+          ':empty': {},
+          ...(anchor ? { ':anchor': anchor } : {}),
+        },
+      }),
+    );
+  }
+
+  /** Decides what a delivery comes to and records it: see the timeline above the class. */
+  async claim(delivery: Delivery): Promise<ClaimOutcome> {
+    const { job, nowMs } = delivery;
+    const latestOnTimeMs =
+      Date.parse(delivery.scheduledTime) +
+      job.flexibleWindowMinutes * 60_000 +
+      job.misfireGraceSeconds * 1_000;
+    const late = nowMs > latestOnTimeMs;
+    // Guess that this is the run's first delivery and that slot 0 is free: true whenever
+    // nothing contends, which makes the claim a single request.
+    let existing: RunRecord | undefined;
+    let jobRecord: JobRecord | undefined;
+
+    for (let step = 0; step < MAX_STEPS; step += 1) {
+      const next = decide(existing, job, nowMs, late);
+      const slot = next.kind === 'claim' ? pickSlot(job, jobRecord, nowMs) : undefined;
+      const action: Step =
+        next.kind === 'claim' && slot === null && next.expect.kind === 'absent'
+          ? { kind: 'skip', expect: next.expect }
+          : next.kind === 'claim' && slot === null
+            ? { kind: 'count' }
+            : next;
+      try {
+        switch (action.kind) {
+          case 'claim':
+            return { kind: 'claimed', claim: await this.writeClaim(delivery, action, slot) };
+          case 'miss':
+          case 'skip':
+            return {
+              kind: action.kind === 'miss' ? 'missed' : 'skipped',
+              run: await this.writeUnrun(delivery, action),
+            };
+          case 'count':
+            return { kind: 'duplicate', run: await this.countDelivery(delivery) };
+        }
+      } catch (error) {
+        const refusal = readRefusal(error);
+        if (!refusal) {
+          throw error;
+        }
+        if (refusal.conflict) {
+          await backoff(step);
+          continue;
+        }
+        if (refusal.run) {
+          existing = refusal.run;
+        } else if (refusal.jobRefused && (!refusal.job?.slots || !refusal.job.counts)) {
+          await this.registerJob(job, nowMs);
+        } else if (refusal.job) {
+          jobRecord = refusal.job;
+        } else if (action.kind === 'count') {
+          // The run vanished between two steps (TTL or a manual delete): start again fresh.
+          existing = undefined;
+        }
+      }
+    }
+    throw new LedgerContentionError(job.jobId, delivery.scheduledTime, MAX_STEPS);
+  }
+
+  /**
+   * Records an attempt's outcome, if the attempt still holds the claim. The job's slot is
+   * returned in the same transaction unless another run has taken it over meanwhile.
+   */
+  async finish(job: JobDefinition, claim: Claim, finish: Finish): Promise<FinishOutcome> {
+    let releaseSlot = claim.slot !== undefined;
+    for (let step = 0; step < MAX_STEPS; step += 1) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.finishRunItem(job, claim, finish),
+              this.finishJobItem(job, claim, finish, releaseSlot),
+            ],
+          }),
+        );
+        return { accepted: true };
+      } catch (error) {
+        const refusal = readRefusal(error);
+        if (!refusal) {
+          throw error;
+        }
+        if (refusal.conflict) {
+          await backoff(step);
+        } else if (refusal.runRefused) {
+          return { accepted: false, run: refusal.run };
+        } else if (refusal.jobRefused && releaseSlot) {
+          // The lease ran out and another run holds the slot now: keep its lease.
+          releaseSlot = false;
+        } else {
+          await this.registerJob(job, finish.finishedAtMs);
+        }
+      }
+    }
+    throw new LedgerContentionError(job.jobId, claim.scheduledTime, MAX_STEPS);
+  }
+
+  async getRun(jobId: string, scheduledTime: string): Promise<RunRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: runKey(jobId, scheduledTime),
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item as RunRecord | undefined;
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }),
+    );
+    return result.Item as JobRecord | undefined;
+  }
+
+  async listJobs(): Promise<JobRecord[]> {
+    const jobs: JobRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': LedgerKeys.partitionKey },
+        ExpressionAttributeValues: { ':pk': jobKey('').pk },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      jobs.push(...((page.Items ?? []) as JobRecord[]));
+    }
+    return jobs;
+  }
+
+  /**
+   * A job's runs, newest first, optionally those scheduled in [from, until). `limit` caps the
+   * count; without it every matching run is read.
+   */
+  async listRuns(
+    jobId: string,
+    options: {
+      readonly from?: string;
+      readonly until?: string;
+      readonly limit?: number;
+      readonly oldestFirst?: boolean;
+    } = {},
+  ): Promise<RunRecord[]> {
+    const runs: RunRecord[] = [];
+    const { pk } = runKey(jobId, '');
+    const range =
+      options.from !== undefined && options.until !== undefined
+        ? ' AND #sk BETWEEN :from AND :until'
+        : options.from !== undefined
+          ? ' AND #sk >= :from'
+          : options.until !== undefined
+            ? ' AND #sk <= :until'
+            : '';
+    const pages = paginateQuery(
+      { client: this.client, pageSize: options.limit },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: `#pk = :pk${range}`,
+        ExpressionAttributeNames: {
+          '#pk': LedgerKeys.partitionKey,
+          ...(range ? { '#sk': LedgerKeys.sortKey } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(options.from !== undefined ? { ':from': options.from } : {}),
+          ...(options.until !== undefined ? { ':until': options.until } : {}),
+        },
+        ScanIndexForward: options.oldestFirst ?? false,
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of (page.Items ?? []) as RunRecord[]) {
+        // BETWEEN includes its upper bound; the window is half-open.
+        if (options.until !== undefined && item.scheduledTime >= options.until) {
+          continue;
+        }
+        runs.push(item);
+        if (options.limit !== undefined && runs.length >= options.limit) {
+          return runs;
+        }
+      }
+    }
+    return runs;
+  }
+
+  /** Keys of RUNNING runs whose lease ended before `nowMs`, read from the sparse index. */
+  async expiredLeases(nowMs: number): Promise<{ jobId: string; scheduledTime: string }[]> {
+    const found: { jobId: string; scheduledTime: string }[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        IndexName: RunningIndex.name,
+        KeyConditionExpression: '#shard = :shard AND #lease < :now',
+        ExpressionAttributeNames: {
+          '#shard': RunningIndex.partitionKey,
+          '#lease': RunningIndex.sortKey,
+        },
+        ExpressionAttributeValues: { ':shard': RunningIndex.shard, ':now': nowMs },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const pk = String(item[LedgerKeys.partitionKey]);
+        found.push({
+          jobId: pk.slice('RUN#'.length),
+          scheduledTime: String(item[LedgerKeys.sortKey]),
+        });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Records TIMED_OUT for a run whose lease has expired, unless a finish or a takeover got
+   * there first. Its slot needs no release: an expired lease is free to any claim.
+   */
+  async expireRun(
+    job: JobDefinition,
+    jobId: string,
+    scheduledTime: string,
+    nowMs: number,
+  ): Promise<RunRecord | undefined> {
+    const now = new Date(nowMs).toISOString();
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: runKey(jobId, scheduledTime),
+                UpdateExpression:
+                  'SET #status = :timedOut, finishedAt = :now, expiresAt = :ttl, ' +
+                  '#attempts = list_append(if_not_exists(#attempts, :none), :entry) ' +
+                  'REMOVE runningShard, leaseExpiresAt, durationMs',
+                ConditionExpression: '#status = :running AND leaseExpiresAt < :nowMs',
+                ExpressionAttributeNames: { '#status': 'status', '#attempts': 'attempts' },
+                ExpressionAttributeValues: {
+                  ':timedOut': RunStatus.TIMED_OUT,
+                  ':running': RunStatus.RUNNING,
+                  ':now': now,
+                  ':nowMs': nowMs,
+                  ':ttl': expiryEpochSeconds(job, RunStatus.TIMED_OUT, nowMs),
+                  ':none': [],
+                  ':entry': [
+                    { status: RunStatus.TIMED_OUT, finishedAt: now, errorName: 'LeaseExpired' },
+                  ],
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: jobKey(jobId),
+                UpdateExpression: 'SET updatedAt = :now ADD #counts.#status :one',
+                ConditionExpression: 'attribute_exists(#counts)',
+                ExpressionAttributeNames: { '#counts': 'counts', '#status': RunStatus.TIMED_OUT },
+                ExpressionAttributeValues: { ':now': now, ':one': 1 },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const refusal = readRefusal(error);
+      if (refusal?.runRefused) {
+        return undefined;
+      }
+      throw error;
+    }
+    return this.getRun(jobId, scheduledTime);
+  }
+
+  /** Records NOT_DELIVERED for an expected run of which no delivery left a trace. */
+  async recordNotDelivered(
+    job: JobDefinition,
+    scheduledTime: string,
+    nowMs: number,
+  ): Promise<boolean> {
+    const now = new Date(nowMs).toISOString();
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...runKey(job.jobId, scheduledTime),
+                  jobId: job.jobId,
+                  scheduledTime,
+                  status: RunStatus.NOT_DELIVERED,
+                  attempt: 0,
+                  deliveries: 0,
+                  recordedAt: now,
+                  expiresAt: expiryEpochSeconds(job, RunStatus.NOT_DELIVERED, nowMs),
+                },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': LedgerKeys.partitionKey },
+              },
+            },
+            this.countOnJob(job.jobId, RunStatus.NOT_DELIVERED, now),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      const refusal = readRefusal(error);
+      if (refusal?.runRefused) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /** Moves the sweeper's watermark and the job's next run time. */
+  async markSwept(
+    jobId: string,
+    sweptUntil: string,
+    nextRunTime: string | undefined,
+    nowMs: number,
+  ): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: jobKey(jobId),
+        UpdateExpression: `SET sweptUntil = :swept, updatedAt = :now${nextRunTime ? ', nextRunTime = :next' : ' REMOVE nextRunTime'}`,
+        ConditionExpression: 'attribute_exists(jobId)',
+        ExpressionAttributeValues: {
+          ':swept': sweptUntil,
+          ':now': new Date(nowMs).toISOString(),
+          ...(nextRunTime ? { ':next': nextRunTime } : {}),
+        },
+      }),
+    );
+  }
+
+  private async writeClaim(
+    delivery: Delivery,
+    step: Extract<Step, { kind: 'claim' }>,
+    slot: string | undefined,
+  ): Promise<Claim> {
+    const { job, nowMs } = delivery;
+    const startedAt = new Date(nowMs).toISOString();
+    const claim: Claim = {
+      jobId: job.jobId,
+      scheduledTime: delivery.scheduledTime,
+      attempt: step.attempt,
+      token: delivery.requestId,
+      slot,
+      startedAtMs: nowMs,
+      leaseExpiresAt: delivery.deadlineMs,
+    };
+    const run = expectationCondition(step.expect, nowMs);
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: runKey(job.jobId, delivery.scheduledTime),
+          UpdateExpression:
+            'SET #status = :running, #attempt = :attempt, claimToken = :token, ' +
+            'leaseExpiresAt = :lease, runningShard = :shard, startedAt = :startedAt, ' +
+            'jobId = :jobId, scheduledTime = :scheduledTime, scheduleArn = :arn, ' +
+            `executionId = :executionId, recordedAt = if_not_exists(recordedAt, :startedAt)${slot === undefined ? '' : ', #slot = :slot'} ` +
+            'ADD deliveries :one ' +
+            `REMOVE finishedAt, durationMs, expiresAt, #error${slot === undefined ? ', #slot' : ''}`,
+          ConditionExpression: run.expression,
+          ExpressionAttributeNames: {
+            ...run.names,
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#error': 'error',
+            '#slot': 'slot',
+          },
+          ExpressionAttributeValues: {
+            ...run.values,
+            ':running': RunStatus.RUNNING,
+            ':attempt': step.attempt,
+            ':token': claim.token,
+            ':lease': claim.leaseExpiresAt,
+            ':shard': RunningIndex.shard,
+            ':startedAt': startedAt,
+            ':jobId': job.jobId,
+            ':scheduledTime': delivery.scheduledTime,
+            ':arn': delivery.scheduleArn,
+            ':executionId': delivery.executionId,
+            ':one': 1,
+            ...(slot === undefined ? {} : { ':slot': slot }),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ];
+    const replacesNotDelivered =
+      step.expect.kind === 'status' && step.expect.run.status === RunStatus.NOT_DELIVERED;
+    if (slot !== undefined) {
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: jobKey(job.jobId),
+          UpdateExpression: `SET #slots.#slot = :lease${replacesNotDelivered ? ' ADD #counts.#nd :minusOne' : ''}`,
+          ConditionExpression:
+            'attribute_exists(#slots) AND (attribute_not_exists(#slots.#slot) OR #slots.#slot.#expires < :nowMs)',
+          ExpressionAttributeNames: {
+            '#slots': 'slots',
+            '#slot': slot,
+            '#expires': 'expiresAt',
+            ...(replacesNotDelivered
+              ? { '#counts': 'counts', '#nd': RunStatus.NOT_DELIVERED }
+              : {}),
+          },
+          ExpressionAttributeValues: {
+            ':lease': {
+              scheduledTime: delivery.scheduledTime,
+              token: claim.token,
+              expiresAt: claim.leaseExpiresAt,
+            },
+            ':nowMs': nowMs,
+            ...(replacesNotDelivered ? { ':minusOne': -1 } : {}),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    } else if (replacesNotDelivered) {
+      items.push(this.countOnJob(job.jobId, RunStatus.NOT_DELIVERED, startedAt, -1));
+    }
+    await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    return claim;
+  }
+
+  /** Records a first delivery that does not run: MISSED (too late) or SKIPPED (no slot). */
+  private async writeUnrun(
+    delivery: Delivery,
+    step: Extract<Step, { kind: 'miss' | 'skip' }>,
+  ): Promise<RunRecord> {
+    const { job, nowMs } = delivery;
+    const status = step.kind === 'miss' ? RunStatus.MISSED : RunStatus.SKIPPED;
+    const now = new Date(nowMs).toISOString();
+    const condition = expectationCondition(step.expect, nowMs);
+    const replacesNotDelivered = step.expect.kind === 'status';
+    const item: RunRecord & { pk: string; sk: string } = {
+      ...runKey(job.jobId, delivery.scheduledTime),
+      jobId: job.jobId,
+      scheduledTime: delivery.scheduledTime,
+      status,
+      attempt: 0,
+      deliveries: replacesNotDelivered ? step.expect.run.deliveries + 1 : 1,
+      scheduleArn: delivery.scheduleArn,
+      executionId: delivery.executionId,
+      recordedAt: replacesNotDelivered ? step.expect.run.recordedAt : now,
+      finishedAt: now,
+      expiresAt: expiryEpochSeconds(job, status, nowMs),
+    };
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: condition.names,
+          ExpressionAttributeValues: Object.keys(condition.values).length
+            ? condition.values
+            : undefined,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      this.countOnJob(job.jobId, status, now, 1, {
+        scheduledTime: delivery.scheduledTime,
+        status,
+        attempt: 0,
+        finishedAt: now,
+      }),
+    ];
+    if (replacesNotDelivered) {
+      items.push(this.countOnJob(job.jobId, RunStatus.NOT_DELIVERED, now, -1));
+    }
+    // Two updates of one item cannot share a transaction: fold the NOT_DELIVERED correction in.
+    await this.client.send(new TransactWriteCommand({ TransactItems: mergeJobUpdates(items) }));
+    return item;
+  }
+
+  private async countDelivery(delivery: Delivery): Promise<RunRecord> {
+    const result = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: runKey(delivery.job.jobId, delivery.scheduledTime),
+        UpdateExpression: 'ADD deliveries :one',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': LedgerKeys.partitionKey },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return result.Attributes as RunRecord;
+  }
+
+  private finishRunItem(job: JobDefinition, claim: Claim, finish: Finish): TransactItem {
+    const finishedAt = new Date(finish.finishedAtMs).toISOString();
+    const entry = {
+      attempt: claim.attempt,
+      status: finish.status,
+      startedAt: new Date(claim.startedAtMs).toISOString(),
+      finishedAt,
+      durationMs: finish.durationMs,
+      ...(finish.error
+        ? {
+            errorName: finish.error.name,
+            errorMessage: truncate(finish.error.message, ATTEMPT_MESSAGE_LIMIT),
+          }
+        : {}),
+    };
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: runKey(claim.jobId, claim.scheduledTime),
+        UpdateExpression:
+          'SET #status = :status, finishedAt = :finishedAt, durationMs = :duration, expiresAt = :ttl, ' +
+          `#attempts = list_append(if_not_exists(#attempts, :none), :entry)${finish.error ? ', #error = :error' : ''} ` +
+          `REMOVE runningShard, leaseExpiresAt${finish.error ? '' : ', #error'}`,
+        ConditionExpression: '#status = :running AND claimToken = :token',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#attempts': 'attempts',
+          '#error': 'error',
+        },
+        ExpressionAttributeValues: {
+          ':status': finish.status,
+          ':running': RunStatus.RUNNING,
+          ':token': claim.token,
+          ':finishedAt': finishedAt,
+          ':duration': finish.durationMs,
+          ':ttl': expiryEpochSeconds(job, finish.status, finish.finishedAtMs),
+          ':none': [],
+          ':entry': [entry],
+          ...(finish.error ? { ':error': fitError(finish.error) } : {}),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  private finishJobItem(
+    job: JobDefinition,
+    claim: Claim,
+    finish: Finish,
+    releaseSlot: boolean,
+  ): TransactItem {
+    const lastRun: LastRunRecord = {
+      scheduledTime: claim.scheduledTime,
+      status: finish.status,
+      attempt: claim.attempt,
+      finishedAt: new Date(finish.finishedAtMs).toISOString(),
+      durationMs: finish.durationMs,
+    };
+    const succeeded = finish.status === RunStatus.SUCCEEDED;
+    const removes = [
+      ...(releaseSlot ? ['#slots.#slot'] : []),
+      ...(finish.nextRunTime ? [] : ['nextRunTime']),
+    ];
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: jobKey(job.jobId),
+        UpdateExpression:
+          `SET lastRun = :lastRun, updatedAt = :now${finish.nextRunTime ? ', nextRunTime = :next' : ''} ` +
+          `ADD #counts.#outcome :one${succeeded ? ', succeededDurationMs :duration' : ''}` +
+          (removes.length ? ` REMOVE ${removes.join(', ')}` : ''),
+        ConditionExpression: releaseSlot
+          ? '#slots.#slot.#token = :token'
+          : 'attribute_exists(#counts)',
+        ExpressionAttributeNames: {
+          '#counts': 'counts',
+          '#outcome': finish.status,
+          ...(releaseSlot
+            ? { '#slots': 'slots', '#slot': claim.slot ?? '', '#token': 'token' }
+            : {}),
+        },
+        ExpressionAttributeValues: {
+          ':lastRun': lastRun,
+          ':now': lastRun.finishedAt,
+          ':one': 1,
+          ...(finish.nextRunTime ? { ':next': finish.nextRunTime } : {}),
+          ...(succeeded ? { ':duration': finish.durationMs } : {}),
+          ...(releaseSlot ? { ':token': claim.token } : {}),
+        },
+      },
+    };
+  }
+
+  private countOnJob(
+    jobId: string,
+    status: RunStatus,
+    now: string,
+    by = 1,
+    lastRun?: LastRunRecord,
+  ): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: jobKey(jobId),
+        UpdateExpression: `SET updatedAt = :now${lastRun ? ', lastRun = :lastRun' : ''} ADD #counts.#${status} :by${status}`,
+        ConditionExpression: 'attribute_exists(#counts)',
+        ExpressionAttributeNames: { '#counts': 'counts', [`#${status}`]: status },
+        ExpressionAttributeValues: {
+          ':now': now,
+          [`:by${status}`]: by,
+          ...(lastRun ? { ':lastRun': lastRun } : {}),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+}
+
+/** Too many conflicting writers in a row; the caller should let Lambda retry the event. */
+export class LedgerContentionError extends Error {
+  readonly jobId: string;
+  readonly scheduledTime: string;
+
+  constructor(jobId: string, scheduledTime: string, steps: number) {
+    super(`run ${jobId} @ ${scheduledTime}: the ledger stayed contended for ${steps} steps`);
+    this.name = 'LedgerContentionError';
+    this.jobId = jobId;
+    this.scheduledTime = scheduledTime;
+  }
+}
+
+/** The next step for a delivery, given what the ledger holds for its run. */
+function decide(
+  existing: RunRecord | undefined,
+  job: JobDefinition,
+  nowMs: number,
+  late: boolean,
+): Step {
+  const maxAttempts = job.retryAttempts + 1;
+  if (!existing || existing.status === RunStatus.NOT_DELIVERED) {
+    const expect: Expectation = existing ? { kind: 'status', run: existing } : { kind: 'absent' };
+    return late ? { kind: 'miss', expect } : { kind: 'claim', expect, attempt: 1 };
+  }
+  if (existing.attempt >= maxAttempts) {
+    return { kind: 'count' };
+  }
+  if (existing.status === RunStatus.RUNNING && (existing.leaseExpiresAt ?? 0) < nowMs) {
+    return {
+      kind: 'claim',
+      expect: { kind: 'expired-lease', run: existing },
+      attempt: existing.attempt + 1,
+    };
+  }
+  if (isRetryable(existing.status)) {
+    return {
+      kind: 'claim',
+      expect: { kind: 'status', run: existing },
+      attempt: existing.attempt + 1,
+    };
+  }
+  return { kind: 'count' };
+}
+
+/**
+ * The slot a claim should try: `undefined` when the job does not limit concurrency, `null`
+ * when every slot is held by a live lease, so the run must be skipped.
+ */
+function pickSlot(
+  job: JobDefinition,
+  jobRecord: JobRecord | undefined,
+  nowMs: number,
+): string | undefined | null {
+  if (job.overlap === 'allow') {
+    return undefined;
+  }
+  for (let index = 0; index < job.maxConcurrency; index += 1) {
+    const lease = jobRecord?.slots?.[String(index)];
+    if (!lease || lease.expiresAt < nowMs) {
+      return String(index);
+    }
+  }
+  return null;
+}
+
+function expectationCondition(
+  expect: Expectation,
+  nowMs: number,
+): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  switch (expect.kind) {
+    case 'absent':
+      return {
+        expression: 'attribute_not_exists(#pk)',
+        names: { '#pk': LedgerKeys.partitionKey },
+        values: {},
+      };
+    case 'status':
+      return {
+        expression: '#status = :expectedStatus AND #attempt = :expectedAttempt',
+        names: { '#status': 'status', '#attempt': 'attempt' },
+        values: { ':expectedStatus': expect.run.status, ':expectedAttempt': expect.run.attempt },
+      };
+    case 'expired-lease':
+      return {
+        expression:
+          '#status = :expectedStatus AND claimToken = :expectedToken AND leaseExpiresAt < :nowMs',
+        names: { '#status': 'status' },
+        values: {
+          ':expectedStatus': RunStatus.RUNNING,
+          ':expectedToken': expect.run.claimToken ?? '',
+          ':nowMs': nowMs,
+        },
+      };
+  }
+}
+
+interface Refusal {
+  readonly conflict: boolean;
+  readonly runRefused: boolean;
+  readonly jobRefused: boolean;
+  readonly run?: RunRecord;
+  readonly job?: JobRecord;
+}
+
+/**
+ * Reads a refused write: which condition failed and the item it found. Anything that is not
+ * a refusal (throttling, a timeout, the endpoint down) returns undefined and is rethrown.
+ */
+function readRefusal(error: unknown): Refusal | undefined {
+  if (error instanceof TransactionConflictException) {
+    return { conflict: true, runRefused: false, jobRefused: false };
+  }
+  if (error instanceof ConditionalCheckFailedException) {
+    return {
+      conflict: false,
+      runRefused: true,
+      jobRefused: false,
+      run: toRecord<RunRecord>(error.Item),
+    };
+  }
+  if (!(error instanceof TransactionCanceledException)) {
+    return undefined;
+  }
+  const reasons = error.CancellationReasons ?? [];
+  if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
+    return { conflict: true, runRefused: false, jobRefused: false };
+  }
+  const refused = (index: number): boolean => reasons[index]?.Code === 'ConditionalCheckFailed';
+  if (!reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+    return undefined;
+  }
+  return {
+    conflict: false,
+    runRefused: refused(0),
+    jobRefused: reasons.slice(1).some((_, index) => refused(index + 1)),
+    run: refused(0) ? toRecord<RunRecord>(reasons[0]?.Item) : undefined,
+    job: reasons
+      .slice(1)
+      .map((reason) =>
+        reason.Code === 'ConditionalCheckFailed' ? toRecord<JobRecord>(reason.Item) : undefined,
+      )
+      .find((job) => job !== undefined),
+  };
+}
+
+function toRecord<T>(item: Record<string, AttributeValue> | undefined): T | undefined {
+  return item && Object.keys(item).length > 0 ? (unmarshall(item) as T) : undefined;
+}
+
+/** Two updates of the job's item cannot share a transaction; this folds them into one. */
+function mergeJobUpdates(items: TransactItem[]): TransactItem[] {
+  const [first, ...jobUpdates] = items;
+  if (!first || jobUpdates.length < 2) {
+    return items;
+  }
+  const merged = jobUpdates.reduce((into, next) => {
+    const a = into.Update;
+    const b = next.Update;
+    if (!a || !b) {
+      return into;
+    }
+    const addPart = (expression: string): string =>
+      expression.slice(expression.indexOf(' ADD ') + 5);
+    return {
+      Update: {
+        ...a,
+        UpdateExpression: `${a.UpdateExpression}, ${addPart(b.UpdateExpression ?? '')}`,
+        ExpressionAttributeNames: { ...a.ExpressionAttributeNames, ...b.ExpressionAttributeNames },
+        ExpressionAttributeValues: {
+          ...a.ExpressionAttributeValues,
+          ...b.ExpressionAttributeValues,
+        },
+      },
+    };
+  });
+  return [first, merged];
+}
+
+function expiryEpochSeconds(job: JobDefinition, status: RunStatus, nowMs: number): number {
+  const days =
+    status === RunStatus.SUCCEEDED ? job.retention.succeededDays : job.retention.otherDays;
+  return Math.floor(nowMs / 1_000) + Math.round(days * 86_400);
+}
+
+function fitError(error: RunErrorRecord): RunErrorRecord {
+  return {
+    name: truncate(error.name, 256),
+    message: truncate(error.message, ERROR_MESSAGE_LIMIT),
+    ...(error.stack ? { stack: truncate(error.stack, ERROR_STACK_LIMIT) } : {}),
+  };
+}
+
+function truncate(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 13)}…[truncated]`;
+}
+
+/** Jittered, growing pauses: concurrent deliveries of one run spread out instead of colliding. */
+function backoff(step: number): Promise<void> {
+  const ceilingMs = Math.min(200, 10 * 2 ** step);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
+}
