@@ -127,11 +127,12 @@ export class Ledger {
         TableName: this.tableName,
         Key: jobKey(definition.jobId),
         UpdateExpression:
-          'SET jobId = :jobId, definition = :definition, updatedAt = :now, ' +
+          'SET jobId = :jobId, #definition = :definition, updatedAt = :now, ' +
           'registeredAt = if_not_exists(registeredAt, :now), slots = if_not_exists(slots, :empty), ' +
           'counts = if_not_exists(counts, :empty)' +
           (anchor ? ', anchor = :anchor' : '') +
           ' REMOVE deletedAt',
+        ExpressionAttributeNames: { '#definition': 'definition' },
         ExpressionAttributeValues: {
           ':jobId': definition.jobId,
           ':definition': definition,
