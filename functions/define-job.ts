@@ -17,6 +17,7 @@ import {
 import { type Claim, type ClaimOutcome, Ledger } from './ledger/ledger.ts';
 import type { RunErrorRecord } from './ledger/records.ts';
 import { RunStatus } from './ledger/status.ts';
+import { localHooks } from './local-hooks.ts';
 import { Logger } from './logger.ts';
 
 /** What a handler is given for one attempt of one run. */
@@ -129,6 +130,9 @@ export function defineJob<TInput = Record<string, unknown>>(
     const { claim } = outcome;
     const attemptLog = log.with({ attempt: claim.attempt });
     attemptLog.info('run started');
+    localHooks.afterClaim?.();
+    // Duration is the handler's own time: not the scheduling lag, not the claim.
+    const handlerStartMs = now();
     const ran = await runHandler(handler, {
       claim,
       input: delivery.input as TInput,
@@ -142,7 +146,7 @@ export function defineJob<TInput = Record<string, unknown>>(
       : ran.error
         ? RunStatus.FAILED
         : RunStatus.SUCCEEDED;
-    const durationMs = finishedAtMs - claim.startedAtMs;
+    const durationMs = finishedAtMs - handlerStartMs;
     const error = ran.error === undefined ? undefined : toErrorRecord(ran.error);
 
     let accepted: boolean;

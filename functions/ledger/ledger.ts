@@ -119,6 +119,11 @@ export class Ledger {
     this.tableName = options.tableName;
   }
 
+  /** The client the ledger writes with, for maintenance the ledger itself does not do. */
+  get documentClient(): DynamoDBDocumentClient {
+    return this.client;
+  }
+
   /** Writes a job's definition, keeping its state, slots, counters and history. */
   async registerJob(definition: JobDefinition, nowMs: number, anchor?: string): Promise<void> {
     const now = new Date(nowMs).toISOString();
@@ -159,13 +164,15 @@ export class Ledger {
 
     for (let step = 0; step < MAX_STEPS; step += 1) {
       const next = decide(existing, job, nowMs, late);
-      const slot = next.kind === 'claim' ? pickSlot(job, jobRecord, nowMs) : undefined;
+      const picked = next.kind === 'claim' ? pickSlot(job, jobRecord, nowMs) : undefined;
+      // No free slot: a first delivery is SKIPPED; a retry leaves its run as it stands.
       const action: Step =
-        next.kind === 'claim' && slot === null && next.expect.kind === 'absent'
-          ? { kind: 'skip', expect: next.expect }
-          : next.kind === 'claim' && slot === null
-            ? { kind: 'count' }
-            : next;
+        picked !== null
+          ? next
+          : next.expect.kind === 'absent'
+            ? { kind: 'skip', expect: next.expect }
+            : { kind: 'count' };
+      const slot = picked ?? undefined;
       try {
         switch (action.kind) {
           case 'claim':

@@ -1,0 +1,141 @@
+import { formatUtc, parseSchedule, type Schedule } from '../../schedule/index.ts';
+import type { JobDefinition } from '../job-definition.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { JobRecord, RunRecord } from '../ledger/records.ts';
+
+export interface SweepOptions {
+  /**
+   * At most this many expected runs are compared per job and sweep; a job further behind
+   * catches up over the following sweeps.
+   * @default 1000
+   */
+  readonly maxExpectedPerJob?: number;
+}
+
+export interface SweepFinding {
+  readonly jobId: string;
+  readonly scheduledTime: string;
+}
+
+export interface SweepReport {
+  /** Runs whose lease expired with no finish: now TIMED_OUT. */
+  readonly timedOut: readonly SweepFinding[];
+  /** Expected runs of which no delivery left a trace: now NOT_DELIVERED. */
+  readonly notDelivered: readonly SweepFinding[];
+  readonly jobsChecked: number;
+}
+
+/**
+ * The dead man's switch. It ends runs whose attempt died without finishing, and records the
+ * runs that should have happened and never arrived.
+ *
+ * A run scheduled at T may still arrive until T + flexible window + misfire grace; after
+ * that the wrapper would record it MISSED. So the sweeper compares only up to that cutoff,
+ * and everything before the job's watermark (`sweptUntil`) has been compared already. The
+ * expected times come from the schedule engine, so DST gaps and repeated hours expect
+ * exactly what EventBridge Scheduler fires, never a run it skips.
+ */
+export async function sweep(
+  ledger: Ledger,
+  nowMs: number,
+  options: SweepOptions = {},
+): Promise<SweepReport> {
+  const jobs = await ledger.listJobs();
+  const definitions = new Map(jobs.map((job) => [job.jobId, job.definition]));
+
+  const leases = await ledger.expiredLeases(nowMs);
+  const expired = await Promise.all(
+    leases.map(async (lease) => {
+      const definition = definitions.get(lease.jobId);
+      const run =
+        definition && (await ledger.expireRun(definition, lease.jobId, lease.scheduledTime, nowMs));
+      return run ? [lease] : [];
+    }),
+  );
+  // Jobs are independent of each other: compare them side by side.
+  const live = jobs.filter((job) => !job.deletedAt);
+  const found = await Promise.all(
+    live.map((job) => sweepJob(ledger, job, nowMs, options.maxExpectedPerJob ?? 1_000)),
+  );
+  return { timedOut: expired.flat(), notDelivered: found.flat(), jobsChecked: live.length };
+}
+
+async function sweepJob(
+  ledger: Ledger,
+  job: JobRecord,
+  nowMs: number,
+  limit: number,
+): Promise<SweepFinding[]> {
+  const { definition } = job;
+  const schedule = await scheduleOf(ledger, job);
+  const cutoffMs =
+    Math.floor(
+      (nowMs - definition.flexibleWindowMinutes * 60_000 - definition.misfireGraceSeconds * 1_000) /
+        1_000,
+    ) * 1_000;
+  const fromMs = Date.parse(
+    job.sweptUntil ?? job.registeredAt ?? job.updatedAt ?? new Date(nowMs).toISOString(),
+  );
+  const nextRun = schedule?.next(new Date(nowMs));
+  const nextRunTime = nextRun ? formatUtc(nextRun) : undefined;
+  if (!schedule || !definition.enabled || cutoffMs <= fromMs) {
+    if (cutoffMs > fromMs) {
+      await ledger.markSwept(job.jobId, formatUtc(new Date(cutoffMs)), nextRunTime, nowMs);
+    }
+    return [];
+  }
+
+  let expected = schedule.between(new Date(fromMs), new Date(cutoffMs));
+  let sweptUntilMs = cutoffMs;
+  if (expected.length > limit) {
+    expected = expected.slice(0, limit);
+    sweptUntilMs = (expected.at(-1)?.getTime() ?? cutoffMs) + 1_000;
+  }
+  const found: SweepFinding[] = [];
+  const first = expected[0];
+  if (first) {
+    const recorded = new Set(
+      (
+        await ledger.listRuns(job.jobId, {
+          from: formatUtc(first),
+          until: formatUtc(new Date(sweptUntilMs)),
+        })
+      ).map((run: RunRecord) => run.scheduledTime),
+    );
+    for (const time of expected) {
+      const scheduledTime = formatUtc(time);
+      if (
+        !recorded.has(scheduledTime) &&
+        (await ledger.recordNotDelivered(definition, scheduledTime, nowMs))
+      ) {
+        found.push({ jobId: job.jobId, scheduledTime });
+      }
+    }
+  }
+  await ledger.markSwept(job.jobId, formatUtc(new Date(sweptUntilMs)), nextRunTime, nowMs);
+  return found;
+}
+
+/**
+ * The job's schedule as the sweeper can know it. A rate schedule without StartDate counts
+ * from its creation, which only a delivered run reveals: until one has arrived (or the local
+ * runtime recorded the anchor) its expected runs are unknown and none is reported.
+ */
+async function scheduleOf(ledger: Ledger, job: JobRecord): Promise<Schedule | undefined> {
+  const spec = specOf(job.definition);
+  if (!spec.expression.startsWith('rate(') || spec.start) {
+    return parseSchedule(spec);
+  }
+  const anchor = job.anchor ?? (await ledger.listRuns(job.jobId, { limit: 1 }))[0]?.scheduledTime;
+  return anchor ? parseSchedule({ ...spec, anchor: new Date(anchor) }) : undefined;
+}
+
+function specOf(definition: JobDefinition) {
+  const { expression, timezone, start, end } = definition.schedule;
+  return {
+    expression,
+    timezone,
+    start: start ? new Date(start) : undefined,
+    end: end ? new Date(end) : undefined,
+  };
+}

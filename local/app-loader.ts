@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { App, AppProps } from 'aws-cdk-lib';
+import { ScheduledJob } from '../cdk/scheduled-job.ts';
+import type { JobDefinition } from '../functions/job-definition.ts';
+import { LocalRuntimeError } from './errors.ts';
+
+/** A job of the app, with what the local runtime needs to run its handler. */
+export interface LocalJob {
+  readonly definition: JobDefinition;
+  readonly entry: string;
+  readonly handlerName: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly input: Readonly<Record<string, unknown>>;
+}
+
+export interface LoadedApp {
+  readonly jobs: readonly LocalJob[];
+  /** Jobs given an existing function instead of an entry file: their code is not here. */
+  readonly remoteOnly: readonly string[];
+}
+
+/**
+ * Builds the CDK app in this process, without bundling and without synthesis, and reads its
+ * jobs off the construct tree. The module must export `createApp(props)`, as cdk/app.ts does.
+ */
+export async function loadApp(modulePath: string): Promise<LoadedApp> {
+  const module = (await import(pathToFileURL(resolve(modulePath)).href)) as {
+    createApp?: (props?: AppProps) => App;
+  };
+  if (typeof module.createApp !== 'function') {
+    throw new LocalRuntimeError(
+      `${modulePath} must export a function createApp(props), as cdk/app.ts does`,
+    );
+  }
+  const app = module.createApp({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const found = app.node
+    .findAll()
+    .filter((node): node is ScheduledJob => node instanceof ScheduledJob);
+  const jobs: LocalJob[] = [];
+  const remoteOnly: string[] = [];
+  for (const job of found) {
+    if (!job.entry) {
+      remoteOnly.push(job.definition.jobId);
+      continue;
+    }
+    jobs.push({
+      definition: job.definition,
+      entry: job.entry,
+      handlerName: job.handlerName,
+      environment: job.environment,
+      input: job.input,
+    });
+  }
+  if (jobs.length === 0) {
+    throw new LocalRuntimeError(`${modulePath} defines no ScheduledJob with an entry file to run`);
+  }
+  return { jobs, remoteOnly };
+}

@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { loadApp } from '../app-loader.ts';
+import type { Output } from '../cli.ts';
+import { UsageError } from '../errors.ts';
+import { parseProbability } from '../faults.ts';
+import { AttemptPrinter, summaryTable } from '../report.ts';
+import { runLocal } from '../runtime.ts';
+
+export const START_USAGE = `Usage: cronledger start [options]   (npm start -- [options])
+
+Runs the app's jobs on this machine: DynamoDB Local as the ledger, EventBridge Scheduler
+emulated, each handler invoked as Lambda invokes it. Without --from/--until it runs in real
+time until Ctrl-C; with them it replays that window in virtual time and exits.
+
+Options:
+  --from ISO         replay runs scheduled from this instant (inclusive)
+  --until ISO        ... up to this instant (exclusive)
+  --json             one JSON object per finished attempt, then a summary object
+  --data DIR         keep the ledger in DIR between runs (default: in memory)
+  --endpoint URL     use a DynamoDB that is already running instead of starting one
+  --app FILE         the CDK app module exporting createApp (default cdk/app.ts)
+  --duplicates P     deliver an event twice, at once, with probability P (0-1)
+  --late P           deliver an event later than the job's misfire grace with probability P
+  --crash P          kill an invocation, before or after its claim, with probability P
+  --seed N           seed of the fault generator (default 1)
+  --function-logs    pass the handlers' JSON log lines through to stderr
+  --help             this text`;
+
+export async function start(argv: readonly string[], out: Output): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      from: { type: 'string' },
+      until: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      data: { type: 'string' },
+      endpoint: { type: 'string' },
+      app: { type: 'string', default: 'cdk/app.ts' },
+      duplicates: { type: 'string' },
+      late: { type: 'string' },
+      crash: { type: 'string' },
+      seed: { type: 'string' },
+      'function-logs': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    out.stdout(START_USAGE);
+    return 0;
+  }
+  const from = parseInstant('from', values.from);
+  const until = parseInstant('until', values.until);
+  if ((from === undefined) !== (until === undefined)) {
+    throw new UsageError('--from and --until go together: a replay needs both ends of its window');
+  }
+  if (from && until && from.getTime() >= until.getTime()) {
+    throw new UsageError(`--from must be before --until, got: ${values.from} and ${values.until}`);
+  }
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isSafeInteger(seed)) {
+    throw new UsageError(`--seed must be an integer, got: ${values.seed}`);
+  }
+  if (values.endpoint !== undefined && !/^https?:\/\//.test(values.endpoint)) {
+    throw new UsageError(`--endpoint must be an http(s) URL, got: ${values.endpoint}`);
+  }
+  const faults = {
+    duplicates: parseProbability('duplicates', values.duplicates),
+    late: parseProbability('late', values.late),
+    crash: parseProbability('crash', values.crash),
+    seed,
+  };
+
+  const app = await loadApp(values.app);
+  const printer = new AttemptPrinter(app.jobs.map((job) => job.definition.jobId));
+  for (const jobId of app.remoteOnly) {
+    out.stderr(
+      `cronledger: ${jobId} uses an existing Lambda function; it cannot run locally and is left out`,
+    );
+  }
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await runLocal({
+      jobs: app.jobs,
+      from,
+      until,
+      dataDir: values.data,
+      endpoint: values.endpoint,
+      faults,
+      functionLogs: values['function-logs'],
+      signal: stop.signal,
+      onReady: ({ endpoint }) => {
+        if (!values.json) {
+          const mode = from
+            ? `replaying ${values.from} to ${values.until}`
+            : 'running in real time (Ctrl-C stops)';
+          out.stdout(`cronledger: ${app.jobs.length} jobs, ledger on ${endpoint}, ${mode}`);
+          out.stdout(printer.header());
+        }
+      },
+      onAttempt: (line) => out.stdout(values.json ? JSON.stringify(line) : printer.line(line)),
+    });
+    if (values.json) {
+      out.stdout(
+        JSON.stringify({
+          summary: {
+            from: result.from.toISOString(),
+            until: result.until.toISOString(),
+            jobs: result.summaries,
+          },
+        }),
+      );
+    } else {
+      out.stdout('');
+      for (const row of summaryTable(result.summaries)) {
+        out.stdout(row);
+      }
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function parseInstant(name: string, raw: string | undefined): Date | undefined {
+  if (raw === undefined) {
+    return undefined;
+  }
+  const parsed = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw)
+    ? new Date(raw)
+    : new Date(Number.NaN);
+  if (Number.isNaN(parsed.getTime())) {
+    throw new UsageError(
+      `--${name} must be an ISO-8601 instant with a zone, e.g. 2026-03-07T00:00:00Z, got: ${raw}`,
+    );
+  }
+  return parsed;
+}

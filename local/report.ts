@@ -1,0 +1,110 @@
+import type { Ledger } from '../functions/ledger/ledger.ts';
+import { averageDurationMs } from '../functions/ledger/records.ts';
+import { RunStatus } from '../functions/ledger/status.ts';
+import { formatUtc } from '../schedule/index.ts';
+import type { LocalJob } from './app-loader.ts';
+
+/** One finished attempt, as `npm start` prints it. */
+export interface AttemptLine {
+  readonly jobId: string;
+  readonly scheduledTime: string;
+  readonly status: RunStatus;
+  readonly attempt: number;
+  readonly durationMs?: number;
+  readonly deliveries: number;
+  /** No further attempt of this run will come. */
+  readonly final: boolean;
+  readonly error?: string;
+}
+
+/** A job's runs in the window, as read back from the ledger. */
+export interface JobSummary {
+  readonly jobId: string;
+  readonly runs: number;
+  readonly statuses: Partial<Record<RunStatus, number>>;
+  readonly deliveries: number;
+  readonly averageDurationMs?: number;
+  readonly nextRunTime?: string;
+}
+
+export async function summarize(
+  ledger: Ledger,
+  jobs: readonly LocalJob[],
+  from: Date,
+  until: Date,
+): Promise<JobSummary[]> {
+  const summaries: JobSummary[] = [];
+  for (const { definition } of jobs) {
+    const runs = await ledger.listRuns(definition.jobId, {
+      from: formatUtc(from),
+      until: formatUtc(until),
+      oldestFirst: true,
+    });
+    const statuses: Partial<Record<RunStatus, number>> = {};
+    for (const run of runs) {
+      statuses[run.status] = (statuses[run.status] ?? 0) + 1;
+    }
+    const job = await ledger.getJob(definition.jobId);
+    summaries.push({
+      jobId: definition.jobId,
+      runs: runs.length,
+      statuses,
+      deliveries: runs.reduce((sum, run) => sum + run.deliveries, 0),
+      averageDurationMs: job ? averageDurationMs(job) : undefined,
+      nextRunTime: job?.nextRunTime,
+    });
+  }
+  return summaries;
+}
+
+/** Formats attempt lines in aligned columns; the widths fit the app's job ids. */
+export class AttemptPrinter {
+  private readonly idWidth: number;
+
+  constructor(jobIds: readonly string[]) {
+    this.idWidth = Math.max(6, ...jobIds.map((id) => id.length));
+  }
+
+  header(): string {
+    return `${'SCHEDULED (UTC)'.padEnd(21)} ${'JOB'.padEnd(this.idWidth)} ${'STATUS'.padEnd(13)} ATTEMPT  DURATION  DELIVERIES`;
+  }
+
+  line(attempt: AttemptLine): string {
+    const duration = attempt.durationMs === undefined ? '-' : `${attempt.durationMs} ms`;
+    const columns = [
+      attempt.scheduledTime.padEnd(21),
+      attempt.jobId.padEnd(this.idWidth),
+      attempt.status.padEnd(13),
+      String(attempt.attempt).padStart(7),
+      duration.padStart(9),
+      String(attempt.deliveries).padStart(11),
+    ];
+    return `${columns.join(' ')}${attempt.error ? `  ${attempt.error}` : ''}`;
+  }
+}
+
+export function summaryTable(summaries: readonly JobSummary[]): string[] {
+  const statuses = Object.values(RunStatus).filter((status) =>
+    summaries.some((job) => job.statuses[status]),
+  );
+  const idWidth = Math.max(6, ...summaries.map((job) => job.jobId.length));
+  const header = [
+    'JOB'.padEnd(idWidth),
+    'RUNS'.padStart(5),
+    ...statuses.map((status) => status.padStart(Math.max(status.length, 4))),
+    'AVG MS'.padStart(7),
+    'NEXT RUN (UTC)',
+  ];
+  const rows = summaries.map((job) =>
+    [
+      job.jobId.padEnd(idWidth),
+      String(job.runs).padStart(5),
+      ...statuses.map((status) =>
+        String(job.statuses[status] ?? 0).padStart(Math.max(status.length, 4)),
+      ),
+      (job.averageDurationMs === undefined ? '-' : String(job.averageDurationMs)).padStart(7),
+      job.nextRunTime ?? '-',
+    ].join(' '),
+  );
+  return [header.join(' '), ...rows];
+}

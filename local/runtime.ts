@@ -1,0 +1,384 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CONTEXT_KEY, type JobDefinition, JobEnvironment } from '../functions/job-definition.ts';
+import { Ledger } from '../functions/ledger/ledger.ts';
+import type { RunRecord } from '../functions/ledger/records.ts';
+import { ledgerTableInput } from '../functions/ledger/schema.ts';
+import { isRetryable, RunStatus } from '../functions/ledger/status.ts';
+import { sweep } from '../functions/sweeper/sweep.ts';
+import { formatUtc, parseSchedule, type Schedule } from '../schedule/index.ts';
+import type { LocalJob } from './app-loader.ts';
+import { localClient, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type Crash, type FaultOptions, FaultPlan, NO_FAULTS } from './faults.ts';
+import { type InvokeResult, LocalFunction } from './local-function.ts';
+import { type AttemptLine, type JobSummary, summarize } from './report.ts';
+import { deleteExpired } from './ttl.ts';
+
+export const LOCAL_TABLE_NAME = 'cronledger-local';
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+/** Retention is counted in days: deleting expired items once an hour is soon enough. */
+const EXPIRY_INTERVAL_MS = 60 * 60_000;
+/** Lambda's asynchronous retries come about one and then two minutes after a failure. */
+const RETRY_DELAYS_MS = [60_000, 120_000];
+
+export interface RuntimeOptions {
+  readonly jobs: readonly LocalJob[];
+  /** Replay [from, until) in virtual time; without them, run in real time until stopped. */
+  readonly from?: Date;
+  readonly until?: Date;
+  readonly dataDir?: string;
+  /** A DynamoDB that is already running; none is started then. */
+  readonly endpoint?: string;
+  readonly faults?: FaultOptions;
+  /** Pass the handlers' own log lines through to stderr. */
+  readonly functionLogs?: boolean;
+  /** Each finished attempt, as it happens. */
+  readonly onAttempt: (line: AttemptLine) => void;
+  /** Stops a real-time run. */
+  readonly signal?: AbortSignal;
+  /** Called once the ledger is ready and the first deliveries are due. */
+  readonly onReady?: (info: { endpoint: string; tableName: string }) => void;
+}
+
+export interface RuntimeResult {
+  readonly summaries: readonly JobSummary[];
+  readonly from: Date;
+  readonly until: Date;
+}
+
+interface Delivery {
+  readonly atMs: number;
+  readonly job: LocalJob;
+  readonly scheduledTime: string;
+  readonly event: unknown;
+  /** 1 for the delivery Scheduler makes, 2 and 3 for Lambda's retries of it. */
+  readonly lambdaAttempt: number;
+}
+
+/**
+ * The local runtime: DynamoDB Local as the ledger, our emulation of EventBridge Scheduler
+ * firing each job on its schedule, and each job's handler in an execution environment of its
+ * own, invoked the way Lambda invokes it asynchronously (retries included). In a replay the
+ * clock is virtual: time jumps from one scheduled moment to the next, and the ledger records
+ * the replayed day's timestamps.
+ */
+export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> {
+  const dynamodb = options.endpoint
+    ? undefined
+    : await startDynamoDbLocal({ dataDir: options.dataDir });
+  const endpoint = options.endpoint ?? dynamodb?.endpoint ?? '';
+  const client = localClient(endpoint);
+  const functions = new Map<string, LocalFunction>();
+  try {
+    await createTable(client);
+    const ledger = new Ledger({
+      client: DynamoDBDocumentClient.from(client, {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName: LOCAL_TABLE_NAME,
+    });
+    for (const job of options.jobs) {
+      const fn = new LocalFunction({
+        jobId: job.definition.jobId,
+        entry: job.entry,
+        handlerName: job.handlerName,
+        environment: functionEnvironment(job, endpoint),
+        timeoutMs: job.definition.timeoutSeconds * 1_000,
+        logs: options.functionLogs ? 'inherit' : 'ignore',
+      });
+      fn.warm();
+      functions.set(job.definition.jobId, fn);
+    }
+    const engine = new Engine(
+      ledger,
+      functions,
+      new FaultPlan(options.faults ?? NO_FAULTS),
+      options.onAttempt,
+    );
+    const replay = options.from !== undefined && options.until !== undefined;
+    const from = options.from ?? new Date();
+    for (const job of options.jobs) {
+      await ledger.registerJob(job.definition, from.getTime(), rateAnchor(job.definition, from));
+    }
+    options.onReady?.({ endpoint, tableName: LOCAL_TABLE_NAME });
+    const until = replay
+      ? await engine.replay(options.jobs, from, options.until ?? from)
+      : await engine.live(options.jobs, from, options.signal);
+    return { summaries: await summarize(ledger, options.jobs, from, until), from, until };
+  } finally {
+    await Promise.all([...functions.values()].map((fn) => fn.close()));
+    client.destroy();
+    await dynamodb?.stop();
+  }
+}
+
+class Engine {
+  private readonly pending: Delivery[] = [];
+  private readonly printed = new Map<string, string>();
+  private lastExpiryMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly functions: ReadonlyMap<string, LocalFunction>,
+    private readonly faults: FaultPlan,
+    private readonly onAttempt: (line: AttemptLine) => void,
+  ) {}
+
+  /**
+   * Fires every run scheduled in [from, until) in order, with the sweeper every five
+   * minutes, and follows the retries of the last runs past `until`. Returns the moment the
+   * virtual clock stopped at.
+   */
+  async replay(jobs: readonly LocalJob[], from: Date, until: Date): Promise<Date> {
+    for (const job of jobs) {
+      for (const time of scheduleOf(job.definition, from).between(from, until)) {
+        this.schedule(job, time.getTime());
+      }
+    }
+    let nextSweepMs = from.getTime() + SWEEP_INTERVAL_MS;
+    let clockMs = from.getTime();
+    for (;;) {
+      const dueMs = this.pending.reduce(
+        (earliest, delivery) => Math.min(earliest, delivery.atMs),
+        Infinity,
+      );
+      if (dueMs === Infinity) {
+        break;
+      }
+      if (nextSweepMs <= dueMs && nextSweepMs < until.getTime()) {
+        clockMs = nextSweepMs;
+        await this.sweepAt(clockMs);
+        nextSweepMs += SWEEP_INTERVAL_MS;
+        continue;
+      }
+      clockMs = dueMs;
+      const due = this.takeDue(dueMs);
+      await Promise.all(due.map((delivery) => this.deliver(delivery, delivery.atMs)));
+    }
+    // One last sweep once every attempt has had its time, so that nothing is left RUNNING.
+    const longestTimeoutMs = Math.max(...jobs.map((job) => job.definition.timeoutSeconds * 1_000));
+    const endMs = Math.max(until.getTime(), clockMs + longestTimeoutMs + 1_000);
+    await this.sweepAt(endMs);
+    return new Date(endMs);
+  }
+
+  /** Fires runs at their real times until the signal stops the run. */
+  async live(jobs: readonly LocalJob[], from: Date, signal?: AbortSignal): Promise<Date> {
+    const timers = new Set<NodeJS.Timeout>();
+    const inFlight = new Set<Promise<void>>();
+    const track = (work: Promise<void>): void => {
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    };
+    const at = (whenMs: number, action: () => void): void => {
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          action();
+        },
+        Math.max(0, whenMs - Date.now()),
+      );
+      timers.add(timer);
+    };
+    const fireNext = (job: LocalJob, afterMs: number): void => {
+      const next = scheduleOf(job.definition, from).next(new Date(afterMs));
+      if (!next) {
+        return;
+      }
+      at(next.getTime(), () => {
+        for (const delivery of this.deliveriesFor(job, next.getTime())) {
+          at(delivery.atMs, () => track(this.deliverLive(delivery, at, track)));
+        }
+        fireNext(job, next.getTime());
+      });
+    };
+    for (const job of jobs) {
+      // A rate schedule without StartDate runs first at its creation: now.
+      fireNext(job, from.getTime() - 1);
+    }
+    const sweepTimer = setInterval(() => track(this.sweepAt(Date.now())), SWEEP_INTERVAL_MS);
+    await new Promise<void>((resolve) => {
+      if (signal?.aborted) {
+        resolve();
+      }
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+    clearInterval(sweepTimer);
+    for (const timer of timers) {
+      clearTimeout(timer);
+    }
+    await Promise.all(inFlight);
+    return new Date();
+  }
+
+  private async deliverLive(
+    delivery: Delivery,
+    at: (whenMs: number, action: () => void) => void,
+    track: (work: Promise<void>) => void,
+  ): Promise<void> {
+    await this.deliver(delivery, Date.now());
+    for (const retry of this.takeDue(Infinity)) {
+      at(retry.atMs, () => track(this.deliverLive(retry, at, track)));
+    }
+  }
+
+  /** Queues the deliveries Scheduler makes for one scheduled time, faults included. */
+  private schedule(job: LocalJob, scheduledMs: number): void {
+    this.pending.push(...this.deliveriesFor(job, scheduledMs));
+  }
+
+  private deliveriesFor(job: LocalJob, scheduledMs: number): Delivery[] {
+    const { definition } = job;
+    const scheduledTime = formatUtc(new Date(scheduledMs));
+    const count = this.faults.deliveriesOf();
+    const lateMs =
+      definition.flexibleWindowMinutes * 60_000 + definition.misfireGraceSeconds * 1_000 + 60_000;
+    const atMs = scheduledMs + (this.faults.isLate() ? lateMs : 0);
+    const deliveries: Delivery[] = [];
+    for (let index = 0; index < count; index += 1) {
+      // Every delivery of one scheduled time carries the same scheduled-time attribute but
+      // its own execution id, as Scheduler's do.
+      deliveries.push({
+        atMs,
+        job,
+        scheduledTime,
+        event: eventFor(job, scheduledTime),
+        lambdaAttempt: 1,
+      });
+    }
+    return deliveries;
+  }
+
+  private takeDue(dueMs: number): Delivery[] {
+    const due = this.pending.filter((delivery) => delivery.atMs <= dueMs);
+    this.pending.splice(
+      0,
+      this.pending.length,
+      ...this.pending.filter((delivery) => delivery.atMs > dueMs),
+    );
+    return due;
+  }
+
+  private async deliver(delivery: Delivery, nowMs: number): Promise<void> {
+    const { job } = delivery;
+    const fn = this.functions.get(job.definition.jobId);
+    if (!fn) {
+      return;
+    }
+    const crash: Crash = this.faults.crashOf();
+    const startedMs = Date.now();
+    const result: InvokeResult = await fn.invoke(delivery.event, { virtualNowMs: nowMs, crash });
+    const endedMs = nowMs + (Date.now() - startedMs);
+    if (result.kind !== 'returned' && delivery.lambdaAttempt <= job.definition.retryAttempts) {
+      const delayMs =
+        RETRY_DELAYS_MS[delivery.lambdaAttempt - 1] ?? RETRY_DELAYS_MS.at(-1) ?? 60_000;
+      this.pending.push({
+        ...delivery,
+        atMs: endedMs + delayMs,
+        lambdaAttempt: delivery.lambdaAttempt + 1,
+      });
+    }
+    await this.report(job.definition.jobId, delivery.scheduledTime);
+  }
+
+  private async sweepAt(nowMs: number): Promise<void> {
+    const found = await sweep(this.ledger, nowMs);
+    if (nowMs - this.lastExpiryMs >= EXPIRY_INTERVAL_MS) {
+      this.lastExpiryMs = nowMs;
+      await deleteExpired(this.ledger, nowMs);
+    }
+    for (const finding of [...found.timedOut, ...found.notDelivered]) {
+      await this.report(finding.jobId, finding.scheduledTime);
+    }
+  }
+
+  /** Prints a run once per finished attempt: when its status or attempt has changed. */
+  private async report(jobId: string, scheduledTime: string): Promise<void> {
+    const run = await this.ledger.getRun(jobId, scheduledTime);
+    if (!run || run.status === RunStatus.RUNNING) {
+      return;
+    }
+    const key = `${jobId}@${scheduledTime}`;
+    const state = `${run.status}#${run.attempt}`;
+    if (this.printed.get(key) === state) {
+      return;
+    }
+    this.printed.set(key, state);
+    const retryPending = this.pending.some(
+      (delivery) =>
+        delivery.job.definition.jobId === jobId && delivery.scheduledTime === scheduledTime,
+    );
+    this.onAttempt(toLine(run, !(retryPending && isRetryable(run.status))));
+  }
+}
+
+function toLine(run: RunRecord, final: boolean): AttemptLine {
+  return {
+    jobId: run.jobId,
+    scheduledTime: run.scheduledTime,
+    status: run.status,
+    attempt: run.attempt,
+    durationMs: run.durationMs,
+    deliveries: run.deliveries,
+    final,
+    error: run.error ? `${run.error.name}: ${run.error.message}` : undefined,
+  };
+}
+
+function eventFor(job: LocalJob, scheduledTime: string): unknown {
+  const { jobId } = job.definition;
+  return {
+    ...job.input,
+    [CONTEXT_KEY]: {
+      jobId,
+      scheduledTime,
+      scheduleArn: `arn:aws:scheduler:local:000000000000:schedule/cronledger/${jobId}`,
+      executionId: randomUUID(),
+      attemptNumber: '1',
+    },
+  };
+}
+
+function scheduleOf(definition: JobDefinition, from: Date): Schedule {
+  const { expression, timezone, start, end } = definition.schedule;
+  return parseSchedule({
+    expression,
+    timezone,
+    start: start ? new Date(start) : undefined,
+    end: end ? new Date(end) : undefined,
+    anchor: from,
+  });
+}
+
+/** A rate schedule without StartDate starts where the local run starts. */
+function rateAnchor(definition: JobDefinition, from: Date): string | undefined {
+  const { expression, start } = definition.schedule;
+  return expression.startsWith('rate(') && !start ? formatUtc(from) : undefined;
+}
+
+function functionEnvironment(job: LocalJob, endpoint: string): Record<string, string> {
+  return {
+    ...job.environment,
+    [JobEnvironment.tableName]: LOCAL_TABLE_NAME,
+    [JobEnvironment.job]: JSON.stringify(job.definition),
+    [JobEnvironment.endpoint]: endpoint,
+    AWS_REGION: 'us-east-1',
+    // The SDK warns once per process that Node.js 20 support ends in 2027; the README says so.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // DynamoDB Local checks that credentials are present, not what they are.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  };
+}
+
+async function createTable(client: ReturnType<typeof localClient>): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(ledgerTableInput(LOCAL_TABLE_NAME)));
+  } catch (error) {
+    // With --data or --endpoint the ledger of an earlier run is kept, and used.
+    if (!(error instanceof ResourceInUseException)) {
+      throw error;
+    }
+  }
+}
