@@ -167,7 +167,7 @@ export class Ledger {
       const picked = next.kind === 'claim' ? pickSlot(job, jobRecord, nowMs) : undefined;
       // No free slot: a first delivery is SKIPPED; a retry leaves its run as it stands.
       const action: Step =
-        picked !== null
+        next.kind !== 'claim' || picked !== null
           ? next
           : next.expect.kind === 'absent'
             ? { kind: 'skip', expect: next.expect }

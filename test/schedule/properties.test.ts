@@ -82,7 +82,7 @@ type DayCase = { readonly dom: string; readonly dow: string; readonly day: CronC
 
 const dayRule: fc.Arbitrary<DayCase> = fc.oneof(
   fc.constant<DayCase>({ dom: '*', dow: '?', day: () => true }),
-  stepField(31, 1).map((f) => ({ dom: f.text, dow: '?', day: (_y, _m, d) => f.has(d) })),
+  stepField(31, 1).map<DayCase>((f) => ({ dom: f.text, dow: '?', day: (_y, _m, d) => f.has(d) })),
   fc.constant<DayCase>({ dom: 'L', dow: '?', day: (y, m, d) => d === lengthOf(y, m) }),
   fc.integer({ min: 1, max: 31 }).map<DayCase>((n) => ({
     dom: `${n}W`,
