@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   readonly dataDir?: string;
   /** A DynamoDB that is already running; none is started then. */
   readonly endpoint?: string;
+  /** @default 'cronledger-local' */
+  readonly tableName?: string;
   readonly faults?: FaultOptions;
   /** Pass the handlers' own log lines through to stderr. */
   readonly functionLogs?: boolean;
@@ -70,20 +72,21 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
   const endpoint = options.endpoint ?? dynamodb?.endpoint ?? '';
   const client = localClient(endpoint);
   const functions = new Map<string, LocalFunction>();
+  const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   try {
-    await createTable(client);
+    await createTable(client, tableName);
     const ledger = new Ledger({
       client: DynamoDBDocumentClient.from(client, {
         marshallOptions: { removeUndefinedValues: true },
       }),
-      tableName: LOCAL_TABLE_NAME,
+      tableName,
     });
     for (const job of options.jobs) {
       const fn = new LocalFunction({
         jobId: job.definition.jobId,
         entry: job.entry,
         handlerName: job.handlerName,
-        environment: functionEnvironment(job, endpoint),
+        environment: functionEnvironment(job, endpoint, tableName),
         timeoutMs: job.definition.timeoutSeconds * 1_000,
         logs: options.functionLogs ? 'inherit' : 'ignore',
       });
@@ -101,7 +104,7 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
     for (const job of options.jobs) {
       await ledger.registerJob(job.definition, from.getTime(), rateAnchor(job.definition, from));
     }
-    options.onReady?.({ endpoint, tableName: LOCAL_TABLE_NAME });
+    options.onReady?.({ endpoint, tableName });
     const until = replay
       ? await engine.replay(options.jobs, from, options.until ?? from)
       : await engine.live(options.jobs, from, options.signal);
@@ -118,6 +121,8 @@ class Engine {
   private readonly printed = new Map<string, string>();
   private lastExpiryMs = Number.NEGATIVE_INFINITY;
 
+  private readonly jobs = new Map<string, LocalJob>();
+
   constructor(
     private readonly ledger: Ledger,
     private readonly functions: ReadonlyMap<string, LocalFunction>,
@@ -131,6 +136,7 @@ class Engine {
    * virtual clock stopped at.
    */
   async replay(jobs: readonly LocalJob[], from: Date, until: Date): Promise<Date> {
+    this.remember(jobs);
     for (const job of jobs) {
       for (const time of scheduleOf(job.definition, from).between(from, until)) {
         this.schedule(job, time.getTime());
@@ -155,6 +161,14 @@ class Engine {
       clockMs = dueMs;
       const due = this.takeDue(dueMs);
       await Promise.all(due.map((delivery) => this.deliver(delivery, delivery.atMs)));
+      // Reported once every delivery of the moment has settled, duplicates included.
+      const runs = new Set(
+        due.map((delivery) => `${delivery.job.definition.jobId}@${delivery.scheduledTime}`),
+      );
+      for (const run of runs) {
+        const [jobId = '', scheduledTime = ''] = run.split('@');
+        await this.report(jobId, scheduledTime);
+      }
     }
     // One last sweep once every attempt has had its time, so that nothing is left RUNNING.
     const longestTimeoutMs = Math.max(...jobs.map((job) => job.definition.timeoutSeconds * 1_000));
@@ -165,6 +179,7 @@ class Engine {
 
   /** Fires runs at their real times until the signal stops the run. */
   async live(jobs: readonly LocalJob[], from: Date, signal?: AbortSignal): Promise<Date> {
+    this.remember(jobs);
     const timers = new Set<NodeJS.Timeout>();
     const inFlight = new Set<Promise<void>>();
     const track = (work: Promise<void>): void => {
@@ -212,12 +227,19 @@ class Engine {
     return new Date();
   }
 
+  private remember(jobs: readonly LocalJob[]): void {
+    for (const job of jobs) {
+      this.jobs.set(job.definition.jobId, job);
+    }
+  }
+
   private async deliverLive(
     delivery: Delivery,
     at: (whenMs: number, action: () => void) => void,
     track: (work: Promise<void>) => void,
   ): Promise<void> {
     await this.deliver(delivery, Date.now());
+    await this.report(delivery.job.definition.jobId, delivery.scheduledTime);
     for (const retry of this.takeDue(Infinity)) {
       at(retry.atMs, () => track(this.deliverLive(retry, at, track)));
     }
@@ -279,7 +301,6 @@ class Engine {
         lambdaAttempt: delivery.lambdaAttempt + 1,
       });
     }
-    await this.report(job.definition.jobId, delivery.scheduledTime);
   }
 
   private async sweepAt(nowMs: number): Promise<void> {
@@ -309,7 +330,9 @@ class Engine {
       (delivery) =>
         delivery.job.definition.jobId === jobId && delivery.scheduledTime === scheduledTime,
     );
-    this.onAttempt(toLine(run, !(retryPending && isRetryable(run.status))));
+    const job = this.jobs.get(jobId);
+    const attemptsLeft = job !== undefined && run.attempt < job.definition.retryAttempts + 1;
+    this.onAttempt(toLine(run, !(isRetryable(run.status) && attemptsLeft && retryPending)));
   }
 }
 
@@ -357,10 +380,14 @@ function rateAnchor(definition: JobDefinition, from: Date): string | undefined {
   return expression.startsWith('rate(') && !start ? formatUtc(from) : undefined;
 }
 
-function functionEnvironment(job: LocalJob, endpoint: string): Record<string, string> {
+function functionEnvironment(
+  job: LocalJob,
+  endpoint: string,
+  tableName: string,
+): Record<string, string> {
   return {
     ...job.environment,
-    [JobEnvironment.tableName]: LOCAL_TABLE_NAME,
+    [JobEnvironment.tableName]: tableName,
     [JobEnvironment.job]: JSON.stringify(job.definition),
     [JobEnvironment.endpoint]: endpoint,
     AWS_REGION: 'us-east-1',
@@ -372,9 +399,12 @@ function functionEnvironment(job: LocalJob, endpoint: string): Record<string, st
   };
 }
 
-async function createTable(client: ReturnType<typeof localClient>): Promise<void> {
+async function createTable(
+  client: ReturnType<typeof localClient>,
+  tableName: string,
+): Promise<void> {
   try {
-    await client.send(new CreateTableCommand(ledgerTableInput(LOCAL_TABLE_NAME)));
+    await client.send(new CreateTableCommand(ledgerTableInput(tableName)));
   } catch (error) {
     // With --data or --endpoint the ledger of an earlier run is kept, and used.
     if (!(error instanceof ResourceInUseException)) {

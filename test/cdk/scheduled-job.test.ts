@@ -420,13 +420,15 @@ describe('ScheduledJob registration', () => {
         UpdateExpression:
           'SET #jobId = :jobId, #definition = :definition, #updatedAt = :updatedAt, ' +
           '#registeredAt = if_not_exists(#registeredAt, :updatedAt), ' +
-          '#slots = if_not_exists(#slots, :emptyMap) REMOVE #deletedAt',
+          '#slots = if_not_exists(#slots, :emptyMap), #counts = if_not_exists(#counts, :emptyMap) ' +
+          'REMOVE #deletedAt',
         ExpressionAttributeNames: {
           '#jobId': 'jobId',
           '#definition': 'definition',
           '#updatedAt': 'updatedAt',
           '#registeredAt': 'registeredAt',
           '#slots': 'slots',
+          '#counts': 'counts',
           '#deletedAt': 'deletedAt',
         },
         ExpressionAttributeValues: {

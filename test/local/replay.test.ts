@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { RunStatus } from '../../functions/ledger/status.ts';
+import { type LoadedApp, loadApp } from '../../local/app-loader.ts';
+import type { FaultOptions } from '../../local/faults.ts';
+import type { AttemptLine, JobSummary } from '../../local/report.ts';
+import { runLocal } from '../../local/runtime.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FROM = new Date('2026-03-07T00:00:00Z');
+const UNTIL = new Date('2026-03-07T08:00:00Z');
+
+let app: LoadedApp;
+
+beforeAll(async () => {
+  app = await loadApp(`${ROOT}/cdk/app.ts`);
+});
+
+const THREE_HOURS = new Date('2026-03-07T03:00:00Z');
+
+async function replay(faults?: FaultOptions, until = UNTIL) {
+  const lines: AttemptLine[] = [];
+  const result = await runLocal({
+    jobs: app.jobs,
+    from: FROM,
+    until,
+    endpoint: inject('dynamodbEndpoint'),
+    tableName: `replay-${randomUUID()}`,
+    faults,
+    onAttempt: (line) => lines.push(line),
+  });
+  return { lines, summaries: result.summaries };
+}
+
+function finalStatuses(lines: readonly AttemptLine[], jobId: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of lines.filter((candidate) => candidate.jobId === jobId && candidate.final)) {
+    counts[line.status] = (counts[line.status] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function summaryOf(summaries: readonly JobSummary[], jobId: string): JobSummary | undefined {
+  return summaries.find((summary) => summary.jobId === jobId);
+}
+
+describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () => {
+  it('runs every job as its schedule says, and the ledger agrees', async () => {
+    const { lines, summaries } = await replay();
+
+    // heartbeat: rate(5 minutes) from 00:00, 8 hours = 8 * 12 = 96 runs.
+    expect(finalStatuses(lines, 'heartbeat')).toEqual({ SUCCEEDED: 96 });
+    // flaky-sync: hourly, 00..07; the odd hours 01, 03, 05, 07 fail on all 3 attempts.
+    expect(finalStatuses(lines, 'flaky-sync')).toEqual({ SUCCEEDED: 4, FAILED: 4 });
+    const failed = lines.filter(
+      (line) => line.jobId === 'flaky-sync' && line.final && line.status === 'FAILED',
+    );
+    expect(failed.map((line) => line.scheduledTime)).toEqual([
+      '2026-03-07T01:00:00Z',
+      '2026-03-07T03:00:00Z',
+      '2026-03-07T05:00:00Z',
+      '2026-03-07T07:00:00Z',
+    ]);
+    expect(
+      failed.every((line) => line.attempt === 3 && /odd hours are refused/.test(line.error ?? '')),
+    ).toBe(true);
+    // The intermediate attempts are printed too, not final.
+    expect(
+      lines
+        .filter((line) => line.jobId === 'flaky-sync' && !line.final)
+        .map((line) => line.attempt),
+    ).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+    // nightly-report: 02:30 New York on 2026-03-07 is EST (UTC-5), so 07:30Z.
+    const nightly = lines.filter((line) => line.jobId === 'nightly-report');
+    expect(nightly.map((line) => [line.scheduledTime, line.status])).toEqual([
+      ['2026-03-07T07:30:00Z', 'SUCCEEDED'],
+    ]);
+
+    expect(summaryOf(summaries, 'heartbeat')).toMatchObject({
+      runs: 96,
+      statuses: { SUCCEEDED: 96 },
+    });
+    expect(summaryOf(summaries, 'flaky-sync')).toMatchObject({
+      runs: 8,
+      statuses: { SUCCEEDED: 4, FAILED: 4 },
+    });
+    // The next New York 02:30 after 08:00Z on the 7th: the 8th has none (spring forward), so
+    // the 9th at 02:30 EDT (UTC-4) = 06:30Z.
+    expect(summaryOf(summaries, 'nightly-report')).toMatchObject({
+      runs: 1,
+      statuses: { SUCCEEDED: 1 },
+      nextRunTime: '2026-03-09T06:30:00Z',
+    });
+  }, 120_000);
+
+  it('keeps one run per scheduled time and the same counts when every event is delivered twice', async () => {
+    const { lines, summaries } = await replay({ duplicates: 1, late: 0, crash: 0, seed: 1 });
+
+    expect(finalStatuses(lines, 'heartbeat')).toEqual({ SUCCEEDED: 96 });
+    expect(finalStatuses(lines, 'flaky-sync')).toEqual({ SUCCEEDED: 4, FAILED: 4 });
+    expect(finalStatuses(lines, 'nightly-report')).toEqual({ SUCCEEDED: 1 });
+    const finals = lines.filter((line) => line.final);
+    const keys = finals.map((line) => `${line.jobId}@${line.scheduledTime}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(finals.every((line) => line.deliveries >= 2)).toBe(true);
+    expect(summaryOf(summaries, 'heartbeat')?.deliveries).toBeGreaterThanOrEqual(192);
+  }, 120_000);
+
+  it('records late deliveries as MISSED, and crashes as TIMED_OUT or NOT_DELIVERED', async () => {
+    // A shorter window: every crash costs a new execution environment, about a second.
+    const { lines, summaries } = await replay(
+      { duplicates: 0, late: 0.2, crash: 0.3, seed: 7 },
+      THREE_HOURS,
+    );
+
+    const finals = lines.filter((line) => line.final);
+    const statuses = new Set(finals.map((line) => line.status));
+    expect(statuses).toContain(RunStatus.MISSED);
+    expect(
+      [...statuses].some((status) => status === 'TIMED_OUT' || status === 'NOT_DELIVERED'),
+    ).toBe(true);
+    // Whatever happened, every scheduled run has exactly one final outcome in the ledger.
+    // 00:00-03:00: 36 heartbeats and 3 syncs.
+    expect(summaryOf(summaries, 'heartbeat')?.runs).toBe(36);
+    expect(summaryOf(summaries, 'flaky-sync')?.runs).toBe(3);
+    expect(lines.every((line) => line.status !== RunStatus.RUNNING)).toBe(true);
+  }, 120_000);
+});
+
+describe('npm start -- --json', () => {
+  it('prints one JSON object per finished attempt and the summary last', async () => {
+    const { stdout } = await promisify(execFile)(
+      'node',
+      [
+        'bin/cronledger.js',
+        'start',
+        '--from',
+        '2026-03-07T06:00:00Z',
+        '--until',
+        '2026-03-07T08:00:00Z',
+        '--json',
+      ],
+      { cwd: ROOT, timeout: 90_000 },
+    );
+    const objects = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const summary = objects.at(-1)?.summary as { jobs: JobSummary[] } | undefined;
+    const attempts = objects.slice(0, -1);
+
+    // 06:00-08:00: 24 heartbeats, flaky-sync at 06 (ok) and 07 (3 failed attempts), 07:30 report.
+    expect(attempts).toHaveLength(24 + 1 + 3 + 1);
+    expect(attempts[0]).toEqual({
+      jobId: expect.any(String),
+      scheduledTime: '2026-03-07T06:00:00Z',
+      status: 'SUCCEEDED',
+      attempt: 1,
+      durationMs: expect.any(Number),
+      deliveries: 1,
+      final: true,
+    });
+    expect(summary?.jobs.map((job) => [job.jobId, job.runs])).toEqual([
+      ['heartbeat', 24],
+      ['nightly-report', 1],
+      ['flaky-sync', 2],
+    ]);
+  }, 120_000);
+});
