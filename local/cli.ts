@@ -41,13 +41,21 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         throw new UsageError(`unknown command \`${command}\`; expected start or preview`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
       out.stderr(`cronledger: ${error.message}`);
       return 2;
     }
     out.stderr(`cronledger: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
+}
+
+/** node:util parseArgs refuses unknown or malformed options with these codes. */
+function isParseArgsError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    error instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')
+  );
 }
 
 /** `preview --job ID` previews the schedule of one of the app's jobs. */

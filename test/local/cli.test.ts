@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../local/cli.ts';
+
+async function run(argv: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const status = await main(argv, {
+    stdout: (text) => stdout.push(text),
+    stderr: (text) => stderr.push(text),
+  });
+  return { status, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+}
+
+describe('cronledger preview --job', () => {
+  it("previews a job of the app with the job's own zone", async () => {
+    const { status, stdout } = await run([
+      'preview',
+      '--job',
+      'nightly-report',
+      '--from',
+      '2026-03-07T00:00:00Z',
+      '--count',
+      '3',
+      '--json',
+    ]);
+
+    // 02:30 New York: EST on the 7th (07:30Z); the 8th has no 02:30; EDT after (06:30Z).
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([
+      '2026-03-07T07:30:00Z',
+      '2026-03-09T06:30:00Z',
+      '2026-03-10T06:30:00Z',
+    ]);
+  });
+
+  it('names the known jobs when the id is wrong', async () => {
+    const { status, stderr } = await run(['preview', '--job', 'nope']);
+
+    expect(status).toBe(2);
+    expect(stderr).toContain(
+      '--job must name a job of the app (heartbeat, nightly-report, flaky-sync), got: nope',
+    );
+  });
+});
+
+describe('cronledger start', () => {
+  it.each([
+    [['--from', '2026-03-07T00:00:00Z'], '--from and --until go together'],
+    [
+      ['--from', 'yesterday', '--until', '2026-03-07T00:00:00Z'],
+      '--from must be an ISO-8601 instant',
+    ],
+    [
+      ['--from', '2026-03-08T00:00:00Z', '--until', '2026-03-07T00:00:00Z'],
+      '--from must be before --until',
+    ],
+    [['--duplicates', '2'], '--duplicates must be a probability from 0 to 1, got: 2'],
+    [['--crash', 'often'], '--crash must be a probability from 0 to 1, got: often'],
+    [['--seed', '1.5'], '--seed must be an integer, got: 1.5'],
+    [['--endpoint', 'localhost:8000'], '--endpoint must be an http(s) URL, got: localhost:8000'],
+    [['--frm', '2026-03-07T00:00:00Z'], "Unknown option '--frm'"],
+  ])('exits with status 2 on %j', async (args, message) => {
+    const { status, stderr } = await run(['start', ...args]);
+
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('exits with status 2 on an unknown command', async () => {
+    const { status, stderr } = await run(['deploy']);
+
+    expect(status).toBe(2);
+    expect(stderr).toContain('unknown command `deploy`');
+  });
+});
