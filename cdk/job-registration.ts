@@ -58,7 +58,8 @@ export class JobRegistration extends Construct {
         UpdateExpression:
           'SET #jobId = :jobId, #definition = :definition, #updatedAt = :updatedAt, ' +
           '#registeredAt = if_not_exists(#registeredAt, :updatedAt), ' +
-          '#slots = if_not_exists(#slots, :emptyMap), #counts = if_not_exists(#counts, :emptyMap) ' +
+          '#slots = if_not_exists(#slots, :emptyMap), ' +
+          '#counts = if_not_exists(#counts, :emptyMap) ' +
           'REMOVE #deletedAt',
         ExpressionAttributeNames: {
           '#jobId': 'jobId',

@@ -297,7 +297,8 @@ export function readEvent(event: unknown, jobId: string): ParsedEvent {
   if (typeof context !== 'object' || context === null) {
     throw new InvalidEventError(
       CONTEXT_KEY,
-      `the event must carry \`${CONTEXT_KEY}\` with the Scheduler context attributes, got: ${JSON.stringify(context)}`,
+      `the event must carry \`${CONTEXT_KEY}\` with the Scheduler context attributes, ` +
+        `got: ${JSON.stringify(context)}`,
     );
   }
   const attributes = context as Partial<SchedulerContext>;
@@ -314,7 +315,8 @@ export function readEvent(event: unknown, jobId: string): ParsedEvent {
   if (Number.isNaN(scheduledMs)) {
     throw new InvalidEventError(
       `${CONTEXT_KEY}.scheduledTime`,
-      `\`${CONTEXT_KEY}.scheduledTime\` must be an ISO-8601 instant, got: ${JSON.stringify(attributes.scheduledTime)}`,
+      `\`${CONTEXT_KEY}.scheduledTime\` must be an ISO-8601 instant, ` +
+        `got: ${JSON.stringify(attributes.scheduledTime)}`,
     );
   }
   return {

@@ -32,7 +32,9 @@ export async function handler(): Promise<SweepReport> {
     await new SNSClient({}).send(
       new PublishCommand({
         TopicArn: topicArn,
-        Subject: `cronledger: ${report.timedOut.length} timed out, ${report.notDelivered.length} not delivered`,
+        Subject:
+          `cronledger: ${report.timedOut.length} timed out, ` +
+          `${report.notDelivered.length} not delivered`,
         Message: JSON.stringify(report, null, 2),
       }),
     );

@@ -124,7 +124,8 @@ async function waitUntilReady(
     while (Date.now() < deadline) {
       if (exited) {
         throw new LocalRuntimeError(
-          `DynamoDB Local exited before it was ready (is Java installed?): ${stderr.join('').trim()}`,
+          'DynamoDB Local exited before it was ready (is Java installed?): ' +
+            stderr.join('').trim(),
         );
       }
       try {

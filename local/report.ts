@@ -66,7 +66,8 @@ export class AttemptPrinter {
   }
 
   header(): string {
-    return `${'SCHEDULED (UTC)'.padEnd(21)} ${'JOB'.padEnd(this.idWidth)} ${'STATUS'.padEnd(13)} ATTEMPT  DURATION  DELIVERIES`;
+    const columns = ['SCHEDULED (UTC)'.padEnd(21), 'JOB'.padEnd(this.idWidth), 'STATUS'.padEnd(13)];
+    return `${columns.join(' ')} ATTEMPT  DURATION  DELIVERIES`;
   }
 
   line(attempt: AttemptLine): string {

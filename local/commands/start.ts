@@ -74,7 +74,8 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
   const printer = new AttemptPrinter(app.jobs.map((job) => job.definition.jobId));
   for (const jobId of app.remoteOnly) {
     out.stderr(
-      `cronledger: ${jobId} uses an existing Lambda function; it cannot run locally and is left out`,
+      `cronledger: ${jobId} uses an existing Lambda function; ` +
+        'it cannot run locally and is left out',
     );
   }
   const stop = new AbortController();

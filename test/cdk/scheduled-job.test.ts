@@ -420,7 +420,8 @@ describe('ScheduledJob registration', () => {
         UpdateExpression:
           'SET #jobId = :jobId, #definition = :definition, #updatedAt = :updatedAt, ' +
           '#registeredAt = if_not_exists(#registeredAt, :updatedAt), ' +
-          '#slots = if_not_exists(#slots, :emptyMap), #counts = if_not_exists(#counts, :emptyMap) ' +
+          '#slots = if_not_exists(#slots, :emptyMap), ' +
+          '#counts = if_not_exists(#counts, :emptyMap) ' +
           'REMOVE #deletedAt',
         ExpressionAttributeNames: {
           '#jobId': 'jobId',
