@@ -120,6 +120,8 @@ class Engine {
   private readonly pending: Delivery[] = [];
   private readonly printed = new Map<string, string>();
   private lastExpiryMs = Number.NEGATIVE_INFINITY;
+  /** The end of a replay's window: the emulated Scheduler fires nothing from there on. */
+  private expectedUntilMs: number | undefined;
 
   private readonly jobs = new Map<string, LocalJob>();
 
@@ -137,6 +139,7 @@ class Engine {
    */
   async replay(jobs: readonly LocalJob[], from: Date, until: Date): Promise<Date> {
     this.remember(jobs);
+    this.expectedUntilMs = until.getTime();
     for (const job of jobs) {
       for (const time of scheduleOf(job.definition, from).between(from, until)) {
         this.schedule(job, time.getTime());
@@ -170,9 +173,16 @@ class Engine {
         await this.report(jobId, scheduledTime);
       }
     }
-    // One last sweep once every attempt has had its time, so that nothing is left RUNNING.
+    // One last sweep once every attempt has had its time and every run its grace, so that
+    // nothing is left RUNNING and nothing missing goes unreported.
     const longestTimeoutMs = Math.max(...jobs.map((job) => job.definition.timeoutSeconds * 1_000));
-    const endMs = Math.max(until.getTime(), clockMs + longestTimeoutMs + 1_000);
+    const longestGraceMs = Math.max(
+      ...jobs.map(
+        ({ definition }) =>
+          definition.flexibleWindowMinutes * 60_000 + definition.misfireGraceSeconds * 1_000,
+      ),
+    );
+    const endMs = Math.max(until.getTime(), clockMs + longestTimeoutMs) + longestGraceMs + 1_000;
     await this.sweepAt(endMs);
     return new Date(endMs);
   }
@@ -304,7 +314,7 @@ class Engine {
   }
 
   private async sweepAt(nowMs: number): Promise<void> {
-    const found = await sweep(this.ledger, nowMs);
+    const found = await sweep(this.ledger, nowMs, { expectedUntilMs: this.expectedUntilMs });
     if (nowMs - this.lastExpiryMs >= EXPIRY_INTERVAL_MS) {
       this.lastExpiryMs = nowMs;
       await deleteExpired(this.ledger, nowMs);

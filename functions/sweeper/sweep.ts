@@ -10,6 +10,12 @@ export interface SweepOptions {
    * @default 1000
    */
   readonly maxExpectedPerJob?: number;
+  /**
+   * Expect no run scheduled at or after this instant: a local replay fires nothing past its
+   * window.
+   * @default - no bound but the cutoff
+   */
+  readonly expectedUntilMs?: number;
 }
 
 export interface SweepFinding {
@@ -54,9 +60,7 @@ export async function sweep(
   );
   // Jobs are independent of each other: compare them side by side.
   const live = jobs.filter((job) => !job.deletedAt);
-  const found = await Promise.all(
-    live.map((job) => sweepJob(ledger, job, nowMs, options.maxExpectedPerJob ?? 1_000)),
-  );
+  const found = await Promise.all(live.map((job) => sweepJob(ledger, job, nowMs, options)));
   return { timedOut: expired.flat(), notDelivered: found.flat(), jobsChecked: live.length };
 }
 
@@ -64,15 +68,15 @@ async function sweepJob(
   ledger: Ledger,
   job: JobRecord,
   nowMs: number,
-  limit: number,
+  options: SweepOptions,
 ): Promise<SweepFinding[]> {
+  const limit = options.maxExpectedPerJob ?? 1_000;
   const { definition } = job;
   const schedule = await scheduleOf(ledger, job);
+  const lastOnTimeMs =
+    nowMs - definition.flexibleWindowMinutes * 60_000 - definition.misfireGraceSeconds * 1_000;
   const cutoffMs =
-    Math.floor(
-      (nowMs - definition.flexibleWindowMinutes * 60_000 - definition.misfireGraceSeconds * 1_000) /
-        1_000,
-    ) * 1_000;
+    Math.floor(Math.min(lastOnTimeMs, options.expectedUntilMs ?? Infinity) / 1_000) * 1_000;
   const fromMs = Date.parse(
     job.sweptUntil ?? job.registeredAt ?? job.updatedAt ?? new Date(nowMs).toISOString(),
   );

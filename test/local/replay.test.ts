@@ -19,7 +19,7 @@ beforeAll(async () => {
   app = await loadApp(`${ROOT}/cdk/app.ts`);
 });
 
-const THREE_HOURS = new Date('2026-03-07T03:00:00Z');
+const HALF_HOUR = new Date('2026-03-07T00:30:00Z');
 
 async function replay(faults?: FaultOptions, until = UNTIL) {
   const lines: AttemptLine[] = [];
@@ -109,23 +109,42 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
     expect(summaryOf(summaries, 'heartbeat')?.deliveries).toBeGreaterThanOrEqual(192);
   }, 120_000);
 
-  it('records late deliveries as MISSED, and crashes as TIMED_OUT or NOT_DELIVERED', async () => {
-    // A shorter window: every crash costs a new execution environment, about a second.
+  it('records every late first delivery as MISSED, without running the handler', async () => {
     const { lines, summaries } = await replay(
-      { duplicates: 0, late: 0.2, crash: 0.3, seed: 7 },
-      THREE_HOURS,
+      { duplicates: 0, late: 1, crash: 0, seed: 1 },
+      HALF_HOUR,
+    );
+
+    // 00:00-00:30: heartbeats at 00, 05, ..., 25 and flaky-sync at 00, every one late.
+    expect(finalStatuses(lines, 'heartbeat')).toEqual({ MISSED: 6 });
+    expect(finalStatuses(lines, 'flaky-sync')).toEqual({ MISSED: 1 });
+    expect(summaryOf(summaries, 'heartbeat')).toMatchObject({
+      runs: 6,
+      averageDurationMs: undefined,
+    });
+  }, 120_000);
+
+  it('ends crashed runs as TIMED_OUT, and runs no attempt recorded as NOT_DELIVERED', async () => {
+    // Every invocation dies: half before the wrapper's claim, half after it. A run some
+    // attempt claimed ends TIMED_OUT by the sweeper; one no attempt claimed, NOT_DELIVERED.
+    const { lines, summaries } = await replay(
+      { duplicates: 0, late: 0, crash: 1, seed: 1 },
+      HALF_HOUR,
     );
 
     const finals = lines.filter((line) => line.final);
-    const statuses = new Set(finals.map((line) => line.status));
-    expect(statuses).toContain(RunStatus.MISSED);
+    expect(new Set(finals.map((line) => line.status))).toEqual(
+      new Set(['TIMED_OUT', 'NOT_DELIVERED']),
+    );
     expect(
-      [...statuses].some((status) => status === 'TIMED_OUT' || status === 'NOT_DELIVERED'),
+      finals
+        .filter((line) => line.status === 'NOT_DELIVERED')
+        .every((line) => line.deliveries === 0),
     ).toBe(true);
-    // Whatever happened, every scheduled run has exactly one final outcome in the ledger.
-    // 00:00-03:00: 36 heartbeats and 3 syncs.
-    expect(summaryOf(summaries, 'heartbeat')?.runs).toBe(36);
-    expect(summaryOf(summaries, 'flaky-sync')?.runs).toBe(3);
+    // Still one final outcome per scheduled time, none of them past the window.
+    expect(summaryOf(summaries, 'heartbeat')?.runs).toBe(6);
+    expect(summaryOf(summaries, 'flaky-sync')?.runs).toBe(1);
+    expect(finals.every((line) => line.scheduledTime < '2026-03-07T00:30:00Z')).toBe(true);
     expect(lines.every((line) => line.status !== RunStatus.RUNNING)).toBe(true);
   }, 120_000);
 });
