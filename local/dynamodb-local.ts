@@ -55,6 +55,8 @@ export async function startDynamoDbLocal(
       cwd: jarDir,
       env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: Ctrl-C reaches only us, and we stop it after the summary.
+      detached: true,
     },
   );
   const stderr: string[] = [];

@@ -24,6 +24,9 @@ function die(): never {
   throw new Error('unreachable: the process was killed');
 }
 
+// An environment outlives no runtime: when the runtime is gone, so is the channel.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', async (request: WorkerRequest) => {
   if (request.crash === 'before-claim') {
     die();

@@ -125,6 +125,8 @@ export class LocalFunction {
       },
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', this.options.logs, this.options.logs, 'ipc'],
+      // Ctrl-C stops the runtime, which then closes its environments after the summary.
+      detached: true,
     });
     const worker: Worker = { process: child, busy: false };
     this.workers.add(worker);

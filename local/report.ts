@@ -1,7 +1,8 @@
+import type { JobDefinition } from '../functions/job-definition.ts';
 import type { Ledger } from '../functions/ledger/ledger.ts';
 import { averageDurationMs } from '../functions/ledger/records.ts';
 import { RunStatus } from '../functions/ledger/status.ts';
-import { formatUtc } from '../schedule/index.ts';
+import { formatUtc, parseSchedule } from '../schedule/index.ts';
 import type { LocalJob } from './app-loader.ts';
 
 /** One finished attempt, as `npm start` prints it. */
@@ -51,10 +52,23 @@ export async function summarize(
       statuses,
       deliveries: runs.reduce((sum, run) => sum + run.deliveries, 0),
       averageDurationMs: job ? averageDurationMs(job) : undefined,
-      nextRunTime: job?.nextRunTime,
+      nextRunTime: nextAtOrAfter(definition, from, until),
     });
   }
   return summaries;
+}
+
+/** The job's first scheduled time at or after the end of the window. */
+function nextAtOrAfter(definition: JobDefinition, from: Date, until: Date): string | undefined {
+  const { expression, timezone, start, end } = definition.schedule;
+  const next = parseSchedule({
+    expression,
+    timezone,
+    start: start ? new Date(start) : undefined,
+    end: end ? new Date(end) : undefined,
+    anchor: from,
+  }).next(new Date(until.getTime() - 1));
+  return next ? formatUtc(next) : undefined;
 }
 
 /** Formats attempt lines in aligned columns; the widths fit the app's job ids. */

@@ -108,7 +108,9 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
     const until = replay
       ? await engine.replay(options.jobs, from, options.until ?? from)
       : await engine.live(options.jobs, from, options.signal);
-    return { summaries: await summarize(ledger, options.jobs, from, until), from, until };
+    // A replay's summary covers its window, whatever the virtual clock ran on to.
+    const window = replay ? (options.until ?? until) : until;
+    return { summaries: await summarize(ledger, options.jobs, from, window), from, until: window };
   } finally {
     await Promise.all([...functions.values()].map((fn) => fn.close()));
     client.destroy();

@@ -40,6 +40,7 @@ Options:
   --start ISO    StartDate: no run before it
   --end ISO      EndDate: runs strictly before it
   --count N      how many scheduled times, 1-10000 (default 10)
+  --job ID       preview a job of the app instead of an expression (--app FILE: the app module)
   --json         print only a JSON array of UTC instants (YYYY-MM-DDTHH:MM:SSZ)
   -h, --help     show this help
 

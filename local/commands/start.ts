@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { formatUtc } from '../../schedule/index.ts';
 import { loadApp } from '../app-loader.ts';
 import type { Output } from '../cli.ts';
 import { UsageError } from '../errors.ts';
@@ -107,8 +108,8 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
       out.stdout(
         JSON.stringify({
           summary: {
-            from: result.from.toISOString(),
-            until: result.until.toISOString(),
+            from: formatUtc(result.from),
+            until: formatUtc(result.until),
             jobs: result.summaries,
           },
         }),

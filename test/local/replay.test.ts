@@ -79,9 +79,11 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
       ['2026-03-07T07:30:00Z', 'SUCCEEDED'],
     ]);
 
+    // The window ends at 08:00 (exclusive): the next heartbeat is the 08:00 one.
     expect(summaryOf(summaries, 'heartbeat')).toMatchObject({
       runs: 96,
       statuses: { SUCCEEDED: 96 },
+      nextRunTime: '2026-03-07T08:00:00Z',
     });
     expect(summaryOf(summaries, 'flaky-sync')).toMatchObject({
       runs: 8,
