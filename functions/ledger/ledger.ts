@@ -195,15 +195,15 @@ export class Ledger {
           await backoff(step);
           continue;
         }
-        if (refusal.run) {
+        if (refusal.runRefused) {
+          // The run as the refused write found it. No item means that it vanished between two
+          // steps (TTL or a manual delete): start again from a first delivery, rather than
+          // repeat a write that expects the item we last saw.
           existing = refusal.run;
         } else if (refusal.jobRefused && (!refusal.job?.slots || !refusal.job.counts)) {
           await this.registerJob(job, nowMs);
         } else if (refusal.job) {
           jobRecord = refusal.job;
-        } else if (action.kind === 'count') {
-          // The run vanished between two steps (TTL or a manual delete): start again fresh.
-          existing = undefined;
         }
       }
     }

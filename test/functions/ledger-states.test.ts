@@ -1,0 +1,602 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setVirtualNow } from '../../functions/clock.ts';
+import { defineJob, type LambdaContext } from '../../functions/define-job.ts';
+import { RunTimedOutError } from '../../functions/errors.ts';
+import { type JobDefinition, JobEnvironment } from '../../functions/job-definition.ts';
+import { type Claim, type Delivery, Ledger } from '../../functions/ledger/ledger.ts';
+import type { RunRecord } from '../../functions/ledger/records.ts';
+import { runKey } from '../../functions/ledger/schema.ts';
+import { RunStatus } from '../../functions/ledger/status.ts';
+import { sweep } from '../../functions/sweeper/sweep.ts';
+import { localClient } from '../../local/dynamodb-local.ts';
+import { createTestLedger, type TestLedger, testJob } from '../support/ledger.ts';
+
+let store: TestLedger;
+
+beforeAll(async () => {
+  store = await createTestLedger();
+});
+
+afterAll(async () => {
+  await store.drop();
+  setVirtualNow(Date.now());
+});
+
+/** Every job here runs hourly on the hour, from a registration on 2026-04-01. */
+const REGISTERED_MS = Date.parse('2026-04-01T00:00:00Z');
+
+async function registeredJob(overrides: Partial<JobDefinition> = {}): Promise<JobDefinition> {
+  const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}`, ...overrides });
+  await store.ledger.registerJob(job, REGISTERED_MS);
+  return job;
+}
+
+function deliveryOf(
+  job: JobDefinition,
+  scheduledTime: string,
+  nowMs: number,
+  leaseMs = 60_000,
+): Delivery {
+  return {
+    job,
+    scheduledTime,
+    scheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/cronledger/${job.jobId}`,
+    executionId: randomUUID(),
+    requestId: randomUUID(),
+    nowMs,
+    deadlineMs: nowMs + leaseMs,
+  };
+}
+
+async function claimed(ledger: Ledger, delivery: Delivery): Promise<Claim> {
+  const outcome = await ledger.claim(delivery);
+  if (outcome.kind !== 'claimed') {
+    throw new Error(`expected a claim, got ${outcome.kind} (${outcome.run.status})`);
+  }
+  return outcome.claim;
+}
+
+async function runOf(job: JobDefinition, scheduledTime: string): Promise<RunRecord> {
+  const run = await store.ledger.getRun(job.jobId, scheduledTime);
+  if (!run) {
+    throw new Error(`no run ${job.jobId} @ ${scheduledTime}`);
+  }
+  return run;
+}
+
+describe('Ledger.claim', () => {
+  it('records RUNNING with attempt 1, a lease to the deadline and slot 0 for an on-time delivery', async () => {
+    // Prepare: due 08:00, delivered at 08:00:07, 60 s to the deadline.
+    const job = await registeredJob();
+    const nowMs = Date.parse('2026-04-02T08:00:07Z');
+
+    // Act
+    const outcome = await store.ledger.claim(deliveryOf(job, '2026-04-02T08:00:00Z', nowMs));
+
+    // Assess
+    expect(outcome.kind).toBe('claimed');
+    const run = await runOf(job, '2026-04-02T08:00:00Z');
+    expect(run).toMatchObject({
+      status: RunStatus.RUNNING,
+      attempt: 1,
+      deliveries: 1,
+      slot: '0',
+      leaseExpiresAt: Date.parse('2026-04-02T08:01:07Z'),
+      startedAt: '2026-04-02T08:00:07.000Z',
+      recordedAt: '2026-04-02T08:00:07.000Z',
+    });
+    expect(run.finishedAt).toBeUndefined();
+  });
+
+  it.each([
+    { window: 0, graceSeconds: 300, delivered: '2026-04-02T09:05:00Z', kind: 'claimed' },
+    { window: 0, graceSeconds: 300, delivered: '2026-04-02T09:05:01Z', kind: 'missed' },
+    { window: 15, graceSeconds: 300, delivered: '2026-04-02T09:20:00Z', kind: 'claimed' },
+    { window: 15, graceSeconds: 300, delivered: '2026-04-02T09:20:01Z', kind: 'missed' },
+    { window: 0, graceSeconds: 0, delivered: '2026-04-02T09:00:01Z', kind: 'missed' },
+  ])(
+    'comes to $kind for a 09:00 run delivered at $delivered (window $window min, grace $graceSeconds s)',
+    async ({ window, graceSeconds, delivered, kind }) => {
+      // The last on-time moment is 09:00 + window * 60 s + grace; a delivery after it is late.
+      const job = await registeredJob({
+        flexibleWindowMinutes: window,
+        misfireGraceSeconds: graceSeconds,
+      });
+
+      const outcome = await store.ledger.claim(
+        deliveryOf(job, '2026-04-02T09:00:00Z', Date.parse(delivered)),
+      );
+
+      expect(outcome.kind).toBe(kind);
+    },
+  );
+
+  it('records MISSED with attempt 0 and a finish time, and counts it on the job', async () => {
+    const job = await registeredJob();
+    const nowMs = Date.parse('2026-04-02T10:30:00Z');
+
+    await store.ledger.claim(deliveryOf(job, '2026-04-02T10:00:00Z', nowMs));
+
+    expect(await runOf(job, '2026-04-02T10:00:00Z')).toMatchObject({
+      status: RunStatus.MISSED,
+      attempt: 0,
+      deliveries: 1,
+      finishedAt: '2026-04-02T10:30:00.000Z',
+    });
+    const jobRecord = await store.ledger.getJob(job.jobId);
+    expect(jobRecord?.counts).toEqual({ MISSED: 1 });
+    expect(jobRecord?.lastRun).toMatchObject({
+      scheduledTime: '2026-04-02T10:00:00Z',
+      status: 'MISSED',
+    });
+  });
+
+  it('records SKIPPED when the only slot is held by a live lease', async () => {
+    // Prepare: 11:00 holds slot 0 until 12:00:05.
+    const job = await registeredJob();
+    await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-02T11:00:00Z', Date.parse('2026-04-02T11:00:05Z'), 3_600_000),
+    );
+
+    // Act: the 11:30 run arrives on time while 11:00 is still running.
+    const outcome = await store.ledger.claim(
+      deliveryOf(job, '2026-04-02T11:30:00Z', Date.parse('2026-04-02T11:30:02Z')),
+    );
+
+    // Assess
+    expect(outcome.kind).toBe('skipped');
+    expect(await runOf(job, '2026-04-02T11:30:00Z')).toMatchObject({
+      status: RunStatus.SKIPPED,
+      attempt: 0,
+      deliveries: 1,
+    });
+    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ SKIPPED: 1 });
+  });
+
+  it('takes over an expired lease with the next attempt and a token of its own', async () => {
+    // Prepare: attempt 1 claimed at 12:00:01 with a 60 s lease, so it ends at 12:01:01.
+    const job = await registeredJob();
+    const first = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-02T12:00:00Z', Date.parse('2026-04-02T12:00:01Z')),
+    );
+
+    // Act: a retry of the event arrives at 12:02, after the lease ended.
+    const retry = deliveryOf(job, '2026-04-02T12:00:00Z', Date.parse('2026-04-02T12:02:00Z'));
+    const second = await claimed(store.ledger, retry);
+
+    // Assess
+    expect(second).toMatchObject({ attempt: 2, token: retry.requestId, slot: '0' });
+    expect(second.token).not.toBe(first.token);
+    expect(await runOf(job, '2026-04-02T12:00:00Z')).toMatchObject({
+      status: RunStatus.RUNNING,
+      attempt: 2,
+      deliveries: 2,
+      claimToken: retry.requestId,
+      leaseExpiresAt: Date.parse('2026-04-02T12:03:00Z'),
+    });
+    expect((await store.ledger.getJob(job.jobId))?.slots['0']?.token).toBe(retry.requestId);
+  });
+
+  it('counts a delivery of a run whose lease is still live as a duplicate, and runs nothing', async () => {
+    const job = await registeredJob();
+    await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-02T13:00:00Z', Date.parse('2026-04-02T13:00:01Z')),
+    );
+
+    const outcome = await store.ledger.claim(
+      deliveryOf(job, '2026-04-02T13:00:00Z', Date.parse('2026-04-02T13:00:30Z')),
+    );
+
+    expect(outcome.kind).toBe('duplicate');
+    expect(await runOf(job, '2026-04-02T13:00:00Z')).toMatchObject({
+      status: RunStatus.RUNNING,
+      attempt: 1,
+      deliveries: 2,
+    });
+  });
+  it('starts again from a first delivery when the run vanishes between two steps of a claim', async () => {
+    // Prepare: a FAILED 17:00 run. The claiming client deletes it (as TTL or a manual delete
+    // would) right after its first write is refused, so the second write expects an item that
+    // is gone. The delete is a real one in DynamoDB Local; the middleware only times it.
+    const job = await registeredJob();
+    const first = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-02T17:00:00Z', Date.parse('2026-04-02T17:00:01Z')),
+    );
+    await store.ledger.finish(job, first, {
+      status: RunStatus.FAILED,
+      finishedAtMs: Date.parse('2026-04-02T17:00:02Z'),
+      durationMs: 1_000,
+    });
+    const client = localClient(store.endpoint);
+    let refused = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          refused += 1;
+          if (refused === 1) {
+            await store.ledger.documentClient.send(
+              new DeleteCommand({
+                TableName: store.tableName,
+                Key: runKey(job.jobId, '2026-04-02T17:00:00Z'),
+              }),
+            );
+          }
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'deleteAfterFirstRefusal' },
+    );
+    const ledger = new Ledger({
+      client: DynamoDBDocumentClient.from(client, {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName: store.tableName,
+    });
+
+    // Act
+    const outcome = await ledger.claim(
+      deliveryOf(job, '2026-04-02T17:00:00Z', Date.parse('2026-04-02T17:01:02Z')),
+    );
+    client.destroy();
+
+    // Assess: refused once for "absent", once for "FAILED, attempt 1"; then claimed afresh.
+    expect(refused).toBe(2);
+    expect(outcome.kind === 'claimed' && outcome.claim.attempt).toBe(1);
+    expect(await runOf(job, '2026-04-02T17:00:00Z')).toMatchObject({
+      status: RunStatus.RUNNING,
+      attempt: 1,
+      deliveries: 1,
+    });
+  });
+});
+
+describe('Ledger.finish', () => {
+  it('records SUCCEEDED, returns the slot and counts the duration on the job', async () => {
+    const job = await registeredJob();
+    const claim = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-03T08:00:00Z', Date.parse('2026-04-03T08:00:02Z')),
+    );
+
+    const outcome = await store.ledger.finish(job, claim, {
+      status: RunStatus.SUCCEEDED,
+      finishedAtMs: Date.parse('2026-04-03T08:00:12Z'),
+      durationMs: 9_500,
+      nextRunTime: '2026-04-03T09:00:00Z',
+    });
+
+    expect(outcome).toEqual({ accepted: true });
+    const run = await runOf(job, '2026-04-03T08:00:00Z');
+    expect(run).toMatchObject({
+      status: RunStatus.SUCCEEDED,
+      attempt: 1,
+      finishedAt: '2026-04-03T08:00:12.000Z',
+      durationMs: 9_500,
+      // Kept 30 days from 08:00:12: 1775203212 + 30 * 86400.
+      expiresAt: 1_775_203_212 + 2_592_000,
+    });
+    expect(run.leaseExpiresAt).toBeUndefined();
+    expect(run.attempts).toEqual([
+      {
+        attempt: 1,
+        status: 'SUCCEEDED',
+        startedAt: '2026-04-03T08:00:02.000Z',
+        finishedAt: '2026-04-03T08:00:12.000Z',
+        durationMs: 9_500,
+      },
+    ]);
+    const jobRecord = await store.ledger.getJob(job.jobId);
+    expect(jobRecord).toMatchObject({
+      slots: {},
+      counts: { SUCCEEDED: 1 },
+      succeededDurationMs: 9_500,
+      nextRunTime: '2026-04-03T09:00:00Z',
+    });
+  });
+
+  it('records FAILED with its error, and the retry re-claims the run as attempt 2', async () => {
+    // Prepare
+    const job = await registeredJob({ retryAttempts: 2 });
+    const first = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-03T09:00:00Z', Date.parse('2026-04-03T09:00:01Z')),
+    );
+    await store.ledger.finish(job, first, {
+      status: RunStatus.FAILED,
+      finishedAtMs: Date.parse('2026-04-03T09:00:04Z'),
+      durationMs: 3_000,
+      error: { name: 'UpstreamError', message: 'upstream said 503' },
+    });
+    const failed = await runOf(job, '2026-04-03T09:00:00Z');
+
+    // Act: Lambda's retry arrives a minute later.
+    const retry = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-03T09:00:00Z', Date.parse('2026-04-03T09:01:04Z')),
+    );
+
+    // Assess
+    expect(failed).toMatchObject({
+      status: RunStatus.FAILED,
+      attempt: 1,
+      error: { name: 'UpstreamError', message: 'upstream said 503' },
+    });
+    expect(retry.attempt).toBe(2);
+    const run = await runOf(job, '2026-04-03T09:00:00Z');
+    expect(run).toMatchObject({ status: RunStatus.RUNNING, attempt: 2, deliveries: 2 });
+    expect(run.error).toBeUndefined();
+    expect(run.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'FAILED', errorName: 'UpstreamError' }),
+    ]);
+    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ FAILED: 1 });
+  });
+
+  it('refuses a stale finisher whose lease was taken over, and keeps the newer outcome', async () => {
+    // Prepare: attempt 1 (lease to 14:01:01) is taken over at 14:05 by attempt 2, which
+    // succeeds at 14:05:30.
+    const job = await registeredJob();
+    const stale = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-03T14:00:00Z', Date.parse('2026-04-03T14:00:01Z')),
+    );
+    const newer = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-03T14:00:00Z', Date.parse('2026-04-03T14:05:00Z')),
+    );
+    await store.ledger.finish(job, newer, {
+      status: RunStatus.SUCCEEDED,
+      finishedAtMs: Date.parse('2026-04-03T14:05:30Z'),
+      durationMs: 30_000,
+    });
+
+    // Act: attempt 1 comes back from the dead at 14:06 and reports a failure.
+    const outcome = await store.ledger.finish(job, stale, {
+      status: RunStatus.FAILED,
+      finishedAtMs: Date.parse('2026-04-03T14:06:00Z'),
+      durationMs: 359_000,
+      error: { name: 'Error', message: 'too late to matter' },
+    });
+
+    // Assess
+    expect(outcome.accepted).toBe(false);
+    expect(outcome.accepted === false && outcome.run).toMatchObject({
+      status: RunStatus.SUCCEEDED,
+      attempt: 2,
+      claimToken: newer.token,
+    });
+    const run = await runOf(job, '2026-04-03T14:00:00Z');
+    expect(run).toMatchObject({ status: RunStatus.SUCCEEDED, attempt: 2, durationMs: 30_000 });
+    expect(run.error).toBeUndefined();
+    expect(run.attempts?.map((entry) => [entry.attempt, entry.status])).toEqual([[2, 'SUCCEEDED']]);
+    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ SUCCEEDED: 1 });
+  });
+
+  it('refuses a stale finisher while the newer attempt still runs, and leaves its slot alone', async () => {
+    const job = await registeredJob();
+    const stale = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-03T15:00:00Z', Date.parse('2026-04-03T15:00:01Z')),
+    );
+    const newer = await claimed(
+      store.ledger,
+      deliveryOf(job, '2026-04-03T15:00:00Z', Date.parse('2026-04-03T15:02:00Z')),
+    );
+
+    const outcome = await store.ledger.finish(job, stale, {
+      status: RunStatus.SUCCEEDED,
+      finishedAtMs: Date.parse('2026-04-03T15:02:10Z'),
+      durationMs: 129_000,
+    });
+
+    expect(outcome.accepted).toBe(false);
+    expect(await runOf(job, '2026-04-03T15:00:00Z')).toMatchObject({
+      status: RunStatus.RUNNING,
+      attempt: 2,
+      claimToken: newer.token,
+    });
+    const jobRecord = await store.ledger.getJob(job.jobId);
+    expect(jobRecord?.slots['0']?.token).toBe(newer.token);
+    expect(jobRecord?.counts).toEqual({});
+  });
+});
+
+describe('terminal statuses', () => {
+  /** Puts a 16:00 run into the status named, the way deliveries would. */
+  const reach: Record<string, (job: JobDefinition) => Promise<void>> = {
+    SUCCEEDED: async (job) => {
+      const claim = await claimed(
+        store.ledger,
+        deliveryOf(job, '2026-04-04T16:00:00Z', Date.parse('2026-04-04T16:00:01Z')),
+      );
+      await store.ledger.finish(job, claim, {
+        status: RunStatus.SUCCEEDED,
+        finishedAtMs: Date.parse('2026-04-04T16:00:02Z'),
+        durationMs: 1_000,
+      });
+    },
+    MISSED: async (job) => {
+      await store.ledger.claim(
+        deliveryOf(job, '2026-04-04T16:00:00Z', Date.parse('2026-04-04T16:10:00Z')),
+      );
+    },
+    SKIPPED: async (job) => {
+      // 15:59 holds the slot, then finishes: the skipped run stays skipped with the slot free.
+      const holder = await claimed(
+        store.ledger,
+        deliveryOf(job, '2026-04-04T15:59:00Z', Date.parse('2026-04-04T15:59:00Z')),
+      );
+      await store.ledger.claim(
+        deliveryOf(job, '2026-04-04T16:00:00Z', Date.parse('2026-04-04T16:00:01Z')),
+      );
+      await store.ledger.finish(job, holder, {
+        status: RunStatus.SUCCEEDED,
+        finishedAtMs: Date.parse('2026-04-04T16:00:02Z'),
+        durationMs: 62_000,
+      });
+    },
+    'FAILED, attempts used up': async (job) => {
+      const claim = await claimed(
+        store.ledger,
+        deliveryOf(job, '2026-04-04T16:00:00Z', Date.parse('2026-04-04T16:00:01Z')),
+      );
+      await store.ledger.finish(job, claim, {
+        status: RunStatus.FAILED,
+        finishedAtMs: Date.parse('2026-04-04T16:00:02Z'),
+        durationMs: 1_000,
+        error: { name: 'Error', message: 'no' },
+      });
+    },
+  };
+
+  it.each(Object.keys(reach))(
+    'only adds to deliveries when a run that is %s is delivered again',
+    async (name) => {
+      // Prepare: no retries, so a FAILED run has used up its one attempt.
+      const job = await registeredJob({ retryAttempts: 0 });
+      await reach[name]?.(job);
+      const before = await runOf(job, '2026-04-04T16:00:00Z');
+      const jobBefore = await store.ledger.getJob(job.jobId);
+
+      // Act: another on-time delivery, while no lease holds the slot.
+      const outcome = await store.ledger.claim(
+        deliveryOf(job, '2026-04-04T16:00:00Z', Date.parse('2026-04-04T16:00:03Z')),
+      );
+
+      // Assess
+      expect(outcome.kind).toBe('duplicate');
+      expect(await runOf(job, '2026-04-04T16:00:00Z')).toEqual({
+        ...before,
+        deliveries: before.deliveries + 1,
+      });
+      expect(await store.ledger.getJob(job.jobId)).toEqual(jobBefore);
+    },
+  );
+});
+
+describe('NOT_DELIVERED delivered late', () => {
+  it('becomes MISSED and moves its count from NOT_DELIVERED to MISSED', async () => {
+    // Prepare: the 2026-04-05 00:00 run never arrives; a sweep at 00:06 records it
+    // NOT_DELIVERED (cutoff 00:01 with 300 s of grace). Registered at 2026-04-05T00:00 so that
+    // it is the only run the sweep expects.
+    // A table of its own, so that the sweep sees no other test's jobs.
+    const own = await createTestLedger();
+    const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}` });
+    await own.ledger.registerJob(job, Date.parse('2026-04-05T00:00:00Z'));
+    const report = await sweep(own.ledger, Date.parse('2026-04-05T00:06:00Z'));
+    const mine = report.notDelivered.filter((finding) => finding.jobId === job.jobId);
+
+    // Act: the delivery turns up an hour late.
+    const outcome = await own.ledger.claim(
+      deliveryOf(job, '2026-04-05T00:00:00Z', Date.parse('2026-04-05T01:00:00Z')),
+    );
+
+    // Assess
+    expect(mine).toEqual([{ jobId: job.jobId, scheduledTime: '2026-04-05T00:00:00Z' }]);
+    expect(outcome.kind).toBe('missed');
+    const run = await own.ledger.getRun(job.jobId, '2026-04-05T00:00:00Z');
+    expect(run).toMatchObject({
+      status: RunStatus.MISSED,
+      deliveries: 1,
+      attempt: 0,
+      // When the ledger first learnt of the run: the sweep.
+      recordedAt: '2026-04-05T00:06:00.000Z',
+    });
+    expect((await own.ledger.getJob(job.jobId))?.counts).toEqual({ NOT_DELIVERED: 0, MISSED: 1 });
+    await own.drop();
+  });
+});
+
+describe('TIMED_OUT by the wrapper', () => {
+  it('aborts the handler before the deadline and records TIMED_OUT for attempt 1', async () => {
+    // Prepare: a function with 1,000 ms left; the wrapper aborts 200 ms before the deadline.
+    const job = await registeredJob();
+    process.env[JobEnvironment.tableName] = store.tableName;
+    process.env[JobEnvironment.job] = JSON.stringify(job);
+    process.env[JobEnvironment.endpoint] = store.endpoint;
+    process.env[JobEnvironment.logLevel] = 'SILENT';
+    process.env.AWS_REGION = 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+    setVirtualNow(Date.parse('2026-04-06T08:00:02Z'));
+    const fn = defineJob(
+      (run) => new Promise((resolve) => run.signal.addEventListener('abort', resolve)),
+    );
+    const deadline = Date.now() + 1_000;
+    const context: LambdaContext = {
+      awsRequestId: randomUUID(),
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+    };
+    const event = {
+      cronledger: {
+        jobId: job.jobId,
+        scheduledTime: '2026-04-06T08:00:00Z',
+        scheduleArn: 'arn',
+        executionId: 'e',
+      },
+    };
+
+    // Act
+    const result = fn(event, context);
+
+    // Assess
+    await expect(result).rejects.toBeInstanceOf(RunTimedOutError);
+    const run = await runOf(job, '2026-04-06T08:00:00Z');
+    expect(run).toMatchObject({ status: RunStatus.TIMED_OUT, attempt: 1 });
+    // Aborted 800 ms after receipt (1,000 ms left, margin max(200, 100) ms), before the
+    // deadline. Measured from the claim, so that a slow claim under load does not shift it.
+    const abortedAfterMs = Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt ?? '');
+    expect(abortedAfterMs).toBeGreaterThanOrEqual(790);
+    expect(abortedAfterMs).toBeLessThan(1_000);
+    expect(run.durationMs).toBeLessThanOrEqual(abortedAfterMs);
+    expect(run.startedAt?.startsWith('2026-04-06T08:00:0')).toBe(true);
+    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ TIMED_OUT: 1 });
+  });
+});
+
+describe('request counts', () => {
+  it('costs exactly two DynamoDB requests for a successful uncontended run', async () => {
+    // Prepare: a client of its own, counting every request it sends on the wire (the
+    // deserialize step runs once per HTTP attempt, retries included).
+    const job = await registeredJob();
+    const client = localClient(store.endpoint);
+    const sent: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(context.commandName ?? 'unknown');
+        return next(args);
+      },
+      { step: 'deserialize', name: 'countRequests' },
+    );
+    const ledger = new Ledger({
+      client: DynamoDBDocumentClient.from(client, {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName: store.tableName,
+    });
+
+    // Act
+    const claim = await claimed(
+      ledger,
+      deliveryOf(job, '2026-04-07T08:00:00Z', Date.parse('2026-04-07T08:00:01Z')),
+    );
+    const finish = await ledger.finish(job, claim, {
+      status: RunStatus.SUCCEEDED,
+      finishedAtMs: Date.parse('2026-04-07T08:00:02Z'),
+      durationMs: 1_000,
+    });
+    client.destroy();
+
+    // Assess
+    expect(finish.accepted).toBe(true);
+    expect(sent).toEqual(['TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
+    expect((await runOf(job, '2026-04-07T08:00:00Z')).status).toBe(RunStatus.SUCCEEDED);
+  });
+});
