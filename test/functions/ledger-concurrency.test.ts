@@ -1,9 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDefinition } from '../../functions/job-definition.ts';
-import type { ClaimOutcome, Delivery } from '../../functions/ledger/ledger.ts';
+import type { ClaimOutcome } from '../../functions/ledger/ledger.ts';
 import { RunStatus } from '../../functions/ledger/status.ts';
-import { createTestLedger, type TestLedger, testJob } from '../support/ledger.ts';
+import {
+  createTestLedger,
+  deliveryOf,
+  registerUniqueJob,
+  type TestLedger,
+} from '../support/ledger.ts';
 
 let store: TestLedger;
 
@@ -17,27 +21,7 @@ afterAll(async () => {
 
 /** A job of its own per test, registered before its first delivery as ScheduledJob does. */
 async function registeredJob(overrides: Partial<JobDefinition> = {}): Promise<JobDefinition> {
-  const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}`, ...overrides });
-  await store.ledger.registerJob(job, Date.parse('2026-03-01T00:00:00Z'));
-  return job;
-}
-
-/** One delivery of a run's event, as one Lambda invocation with a request id of its own. */
-function deliveryOf(
-  job: JobDefinition,
-  scheduledTime: string,
-  nowMs: number,
-  leaseMs = 60_000,
-): Delivery {
-  return {
-    job,
-    scheduledTime,
-    scheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/cronledger/${job.jobId}`,
-    executionId: randomUUID(),
-    requestId: randomUUID(),
-    nowMs,
-    deadlineMs: nowMs + leaseMs,
-  };
+  return registerUniqueJob(store.ledger, Date.parse('2026-03-01T00:00:00Z'), overrides);
 }
 
 function kinds(outcomes: readonly ClaimOutcome[]): Record<string, number> {

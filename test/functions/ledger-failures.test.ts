@@ -11,7 +11,13 @@ import { type JobDefinition, JobEnvironment } from '../../functions/job-definiti
 import { type Claim, type Delivery, Ledger } from '../../functions/ledger/ledger.ts';
 import { RunStatus } from '../../functions/ledger/status.ts';
 import { sweep } from '../../functions/sweeper/sweep.ts';
-import { createTestLedger, type TestLedger, testJob } from '../support/ledger.ts';
+import {
+  claimOrThrow,
+  createTestLedger,
+  deliveryOf,
+  registerUniqueJob,
+  type TestLedger,
+} from '../support/ledger.ts';
 
 let store: TestLedger;
 let deadPort: number;
@@ -132,29 +138,11 @@ const failures: Failure[] = [
 ];
 
 async function registeredJob(overrides: Partial<JobDefinition> = {}): Promise<JobDefinition> {
-  const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}`, ...overrides });
-  await store.ledger.registerJob(job, Date.parse('2026-06-02T08:00:00Z'));
-  return job;
-}
-
-function deliveryOf(job: JobDefinition, scheduledTime: string, nowMs: number): Delivery {
-  return {
-    job,
-    scheduledTime,
-    scheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/cronledger/${job.jobId}`,
-    executionId: randomUUID(),
-    requestId: randomUUID(),
-    nowMs,
-    deadlineMs: nowMs + 60_000,
-  };
+  return registerUniqueJob(store.ledger, Date.parse('2026-06-02T08:00:00Z'), overrides);
 }
 
 async function claimed(delivery: Delivery): Promise<Claim> {
-  const outcome = await store.ledger.claim(delivery);
-  if (outcome.kind !== 'claimed') {
-    throw new Error(`expected a claim, got ${outcome.kind}`);
-  }
-  return outcome.claim;
+  return claimOrThrow(store.ledger, delivery);
 }
 
 /** A 08:00 run whose first attempt failed at 08:00:03: its retry would claim attempt 2. */

@@ -5,13 +5,20 @@ import { setVirtualNow } from '../../functions/clock.ts';
 import { defineJob, type LambdaContext } from '../../functions/define-job.ts';
 import { RunTimedOutError } from '../../functions/errors.ts';
 import { type JobDefinition, JobEnvironment } from '../../functions/job-definition.ts';
-import { type Claim, type Delivery, Ledger } from '../../functions/ledger/ledger.ts';
+import { Ledger } from '../../functions/ledger/ledger.ts';
 import type { RunRecord } from '../../functions/ledger/records.ts';
 import { runKey } from '../../functions/ledger/schema.ts';
 import { RunStatus } from '../../functions/ledger/status.ts';
 import { sweep } from '../../functions/sweeper/sweep.ts';
 import { localClient } from '../../local/dynamodb-local.ts';
-import { createTestLedger, type TestLedger, testJob } from '../support/ledger.ts';
+import {
+  claimOrThrow,
+  createTestLedger,
+  deliveryOf,
+  registerUniqueJob,
+  type TestLedger,
+  testJob,
+} from '../support/ledger.ts';
 
 let store: TestLedger;
 
@@ -28,34 +35,7 @@ afterAll(async () => {
 const REGISTERED_MS = Date.parse('2026-04-01T00:00:00Z');
 
 async function registeredJob(overrides: Partial<JobDefinition> = {}): Promise<JobDefinition> {
-  const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}`, ...overrides });
-  await store.ledger.registerJob(job, REGISTERED_MS);
-  return job;
-}
-
-function deliveryOf(
-  job: JobDefinition,
-  scheduledTime: string,
-  nowMs: number,
-  leaseMs = 60_000,
-): Delivery {
-  return {
-    job,
-    scheduledTime,
-    scheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/cronledger/${job.jobId}`,
-    executionId: randomUUID(),
-    requestId: randomUUID(),
-    nowMs,
-    deadlineMs: nowMs + leaseMs,
-  };
-}
-
-async function claimed(ledger: Ledger, delivery: Delivery): Promise<Claim> {
-  const outcome = await ledger.claim(delivery);
-  if (outcome.kind !== 'claimed') {
-    throw new Error(`expected a claim, got ${outcome.kind} (${outcome.run.status})`);
-  }
-  return outcome.claim;
+  return registerUniqueJob(store.ledger, REGISTERED_MS, overrides);
 }
 
 async function runOf(job: JobDefinition, scheduledTime: string): Promise<RunRecord> {
@@ -136,7 +116,7 @@ describe('Ledger.claim', () => {
   it('records SKIPPED when the only slot is held by a live lease', async () => {
     // Prepare: 11:00 holds slot 0 until 12:00:05.
     const job = await registeredJob();
-    await claimed(
+    await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-02T11:00:00Z', Date.parse('2026-04-02T11:00:05Z'), 3_600_000),
     );
@@ -159,14 +139,14 @@ describe('Ledger.claim', () => {
   it('takes over an expired lease with the next attempt and a token of its own', async () => {
     // Prepare: attempt 1 claimed at 12:00:01 with a 60 s lease, so it ends at 12:01:01.
     const job = await registeredJob();
-    const first = await claimed(
+    const first = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-02T12:00:00Z', Date.parse('2026-04-02T12:00:01Z')),
     );
 
     // Act: a retry of the event arrives at 12:02, after the lease ended.
     const retry = deliveryOf(job, '2026-04-02T12:00:00Z', Date.parse('2026-04-02T12:02:00Z'));
-    const second = await claimed(store.ledger, retry);
+    const second = await claimOrThrow(store.ledger, retry);
 
     // Assess
     expect(second).toMatchObject({ attempt: 2, token: retry.requestId, slot: '0' });
@@ -183,7 +163,7 @@ describe('Ledger.claim', () => {
 
   it('counts a delivery of a run whose lease is still live as a duplicate, and runs nothing', async () => {
     const job = await registeredJob();
-    await claimed(
+    await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-02T13:00:00Z', Date.parse('2026-04-02T13:00:01Z')),
     );
@@ -204,7 +184,7 @@ describe('Ledger.claim', () => {
     // would) right after its first write is refused, so the second write expects an item that
     // is gone. The delete is a real one in DynamoDB Local; the middleware only times it.
     const job = await registeredJob();
-    const first = await claimed(
+    const first = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-02T17:00:00Z', Date.parse('2026-04-02T17:00:01Z')),
     );
@@ -261,7 +241,7 @@ describe('Ledger.claim', () => {
 describe('Ledger.finish', () => {
   it('records SUCCEEDED, returns the slot and counts the duration on the job', async () => {
     const job = await registeredJob();
-    const claim = await claimed(
+    const claim = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-03T08:00:00Z', Date.parse('2026-04-03T08:00:02Z')),
     );
@@ -305,7 +285,7 @@ describe('Ledger.finish', () => {
   it('records FAILED with its error, and the retry re-claims the run as attempt 2', async () => {
     // Prepare
     const job = await registeredJob({ retryAttempts: 2 });
-    const first = await claimed(
+    const first = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-03T09:00:00Z', Date.parse('2026-04-03T09:00:01Z')),
     );
@@ -318,7 +298,7 @@ describe('Ledger.finish', () => {
     const failed = await runOf(job, '2026-04-03T09:00:00Z');
 
     // Act: Lambda's retry arrives a minute later.
-    const retry = await claimed(
+    const retry = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-03T09:00:00Z', Date.parse('2026-04-03T09:01:04Z')),
     );
@@ -343,11 +323,11 @@ describe('Ledger.finish', () => {
     // Prepare: attempt 1 (lease to 14:01:01) is taken over at 14:05 by attempt 2, which
     // succeeds at 14:05:30.
     const job = await registeredJob();
-    const stale = await claimed(
+    const stale = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-03T14:00:00Z', Date.parse('2026-04-03T14:00:01Z')),
     );
-    const newer = await claimed(
+    const newer = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-03T14:00:00Z', Date.parse('2026-04-03T14:05:00Z')),
     );
@@ -381,11 +361,11 @@ describe('Ledger.finish', () => {
 
   it('refuses a stale finisher while the newer attempt still runs, and leaves its slot alone', async () => {
     const job = await registeredJob();
-    const stale = await claimed(
+    const stale = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-03T15:00:00Z', Date.parse('2026-04-03T15:00:01Z')),
     );
-    const newer = await claimed(
+    const newer = await claimOrThrow(
       store.ledger,
       deliveryOf(job, '2026-04-03T15:00:00Z', Date.parse('2026-04-03T15:02:00Z')),
     );
@@ -412,7 +392,7 @@ describe('terminal statuses', () => {
   /** Puts a 16:00 run into the status named, the way deliveries would. */
   const reach: Record<string, (job: JobDefinition) => Promise<void>> = {
     SUCCEEDED: async (job) => {
-      const claim = await claimed(
+      const claim = await claimOrThrow(
         store.ledger,
         deliveryOf(job, '2026-04-04T16:00:00Z', Date.parse('2026-04-04T16:00:01Z')),
       );
@@ -429,7 +409,7 @@ describe('terminal statuses', () => {
     },
     SKIPPED: async (job) => {
       // 15:59 holds the slot, then finishes: the skipped run stays skipped with the slot free.
-      const holder = await claimed(
+      const holder = await claimOrThrow(
         store.ledger,
         deliveryOf(job, '2026-04-04T15:59:00Z', Date.parse('2026-04-04T15:59:00Z')),
       );
@@ -443,7 +423,7 @@ describe('terminal statuses', () => {
       });
     },
     'FAILED, attempts used up': async (job) => {
-      const claim = await claimed(
+      const claim = await claimOrThrow(
         store.ledger,
         deliveryOf(job, '2026-04-04T16:00:00Z', Date.parse('2026-04-04T16:00:01Z')),
       );
@@ -583,7 +563,7 @@ describe('request counts', () => {
     });
 
     // Act
-    const claim = await claimed(
+    const claim = await claimOrThrow(
       ledger,
       deliveryOf(job, '2026-04-07T08:00:00Z', Date.parse('2026-04-07T08:00:01Z')),
     );

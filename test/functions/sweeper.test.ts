@@ -1,11 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobDefinition } from '../../functions/job-definition.ts';
 import type { Claim, Delivery } from '../../functions/ledger/ledger.ts';
 import { RunStatus } from '../../functions/ledger/status.ts';
 import { type SweepReport, sweep } from '../../functions/sweeper/sweep.ts';
 import { METRIC_NAMESPACE, metricLines } from '../../functions/sweeper.ts';
-import { createTestLedger, type TestLedger, testJob } from '../support/ledger.ts';
+import {
+  claimOrThrow,
+  createTestLedger,
+  deliveryOf,
+  registerUniqueJob,
+  type TestLedger,
+} from '../support/ledger.ts';
 
 // A table per test: sweep() reads every job in its table.
 let store: TestLedger;
@@ -22,34 +27,11 @@ async function registeredJob(
   registeredAt: string,
   overrides: Partial<JobDefinition> = {},
 ): Promise<JobDefinition> {
-  const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}`, ...overrides });
-  await store.ledger.registerJob(job, Date.parse(registeredAt));
-  return job;
-}
-
-function deliveryOf(
-  job: JobDefinition,
-  scheduledTime: string,
-  nowMs: number,
-  leaseMs = 60_000,
-): Delivery {
-  return {
-    job,
-    scheduledTime,
-    scheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/cronledger/${job.jobId}`,
-    executionId: randomUUID(),
-    requestId: randomUUID(),
-    nowMs,
-    deadlineMs: nowMs + leaseMs,
-  };
+  return registerUniqueJob(store.ledger, Date.parse(registeredAt), overrides);
 }
 
 async function claimed(delivery: Delivery): Promise<Claim> {
-  const outcome = await store.ledger.claim(delivery);
-  if (outcome.kind !== 'claimed') {
-    throw new Error(`expected a claim, got ${outcome.kind} (${outcome.run.status})`);
-  }
-  return outcome.claim;
+  return claimOrThrow(store.ledger, delivery);
 }
 
 /** Delivers a run 10 s after its scheduled time and finishes it successfully 1 s later. */

@@ -3,7 +3,7 @@ import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import type { JobDefinition } from '../../functions/job-definition.ts';
-import { Ledger } from '../../functions/ledger/ledger.ts';
+import { type Claim, type Delivery, Ledger } from '../../functions/ledger/ledger.ts';
 import { ledgerTableInput } from '../../functions/ledger/schema.ts';
 import { localClient } from '../../local/dynamodb-local.ts';
 
@@ -48,4 +48,42 @@ export function testJob(overrides: Partial<JobDefinition> = {}): JobDefinition {
     retention: { succeededDays: 30, otherDays: 90 },
     ...overrides,
   };
+}
+
+/** A job of its own, registered at `registeredMs`, so that tests never share a run or a slot. */
+export async function registerUniqueJob(
+  ledger: Ledger,
+  registeredMs: number,
+  overrides: Partial<JobDefinition> = {},
+): Promise<JobDefinition> {
+  const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}`, ...overrides });
+  await ledger.registerJob(job, registeredMs);
+  return job;
+}
+
+/** One delivery of a run's event, as one Lambda invocation with a request id of its own. */
+export function deliveryOf(
+  job: JobDefinition,
+  scheduledTime: string,
+  nowMs: number,
+  leaseMs = 60_000,
+): Delivery {
+  return {
+    job,
+    scheduledTime,
+    scheduleArn: `arn:aws:scheduler:us-east-1:123456789012:schedule/cronledger/${job.jobId}`,
+    executionId: randomUUID(),
+    requestId: randomUUID(),
+    nowMs,
+    deadlineMs: nowMs + leaseMs,
+  };
+}
+
+/** Claims a run that the test expects to be free, and fails loudly when it is not. */
+export async function claimOrThrow(ledger: Ledger, delivery: Delivery): Promise<Claim> {
+  const outcome = await ledger.claim(delivery);
+  if (outcome.kind !== 'claimed') {
+    throw new Error(`expected a claim, got ${outcome.kind} (${outcome.run.status})`);
+  }
+  return outcome.claim;
 }
