@@ -33,7 +33,9 @@ export interface JobRegistrationProps {
  * the synth time: `registeredAt` and `updatedAt` lie a little before the deployment, and,
  * since CloudFormation hands a deletion the properties of the last deployment, `deletedAt`
  * is the synth time of the deployment that last wrote the job (the job was removed at or
- * after it).
+ * after it). That is why a deploy also removes the sweeper's watermark: the sweeper starts
+ * watching the job from its next sweep, instead of expecting runs from a synth time that may
+ * lie before the schedule existed, or through a time the job was deleted.
  */
 export class JobRegistration extends Construct {
   constructor(scope: Construct, id: string, props: JobRegistrationProps) {
@@ -60,7 +62,7 @@ export class JobRegistration extends Construct {
           '#registeredAt = if_not_exists(#registeredAt, :updatedAt), ' +
           '#slots = if_not_exists(#slots, :emptyMap), ' +
           '#counts = if_not_exists(#counts, :emptyMap) ' +
-          'REMOVE #deletedAt',
+          'REMOVE #deletedAt, #sweptUntil',
         ExpressionAttributeNames: {
           '#jobId': 'jobId',
           '#definition': 'definition',
@@ -69,6 +71,7 @@ export class JobRegistration extends Construct {
           '#slots': 'slots',
           '#counts': 'counts',
           '#deletedAt': 'deletedAt',
+          '#sweptUntil': 'sweptUntil',
         },
         ExpressionAttributeValues: {
           ':jobId': { S: definition.jobId },

@@ -102,7 +102,11 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
     const replay = options.from !== undefined && options.until !== undefined;
     const from = options.from ?? new Date();
     for (const job of options.jobs) {
-      await ledger.registerJob(job.definition, from.getTime(), rateAnchor(job.definition, from));
+      // With --data a later replay keeps the watermark its predecessor left.
+      await ledger.registerJob(job.definition, from.getTime(), {
+        anchor: rateAnchor(job.definition, from),
+        sweepFrom: formatUtc(from),
+      });
     }
     options.onReady?.({ endpoint, tableName });
     const until = replay

@@ -14,9 +14,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { JobDefinition } from '../job-definition.ts';
-import type { JobRecord, LastRunRecord, RunErrorRecord, RunRecord } from './records.ts';
+import type {
+  AttemptRecord,
+  JobRecord,
+  LastRunRecord,
+  RunErrorRecord,
+  RunRecord,
+} from './records.ts';
 import { jobKey, LedgerKeys, RunningIndex, runKey } from './schema.ts';
 import { isRetryable, RunStatus } from './status.ts';
+import { updateExpression } from './update-expression.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -36,6 +43,13 @@ export interface Delivery {
   readonly nowMs: number;
   /** The function's deadline, epoch milliseconds: the lease of a claim ends there. */
   readonly deadlineMs: number;
+}
+
+export interface RegisterOptions {
+  /** The first run of a rate schedule without StartDate (its creation), when known. */
+  readonly anchor?: string;
+  /** Compare expected runs from this instant on, `YYYY-MM-DDTHH:MM:SSZ`. */
+  readonly sweepFrom?: string;
 }
 
 /** What a delivery came to. Only `claimed` lets the handler run. */
@@ -124,19 +138,35 @@ export class Ledger {
     return this.client;
   }
 
-  /** Writes a job's definition, keeping its state, slots, counters and history. */
-  async registerJob(definition: JobDefinition, nowMs: number, anchor?: string): Promise<void> {
+  /**
+   * Writes a job's definition, keeping its state, slots, counters and history. Unless
+   * `sweepFrom` says where, the sweeper starts comparing expected runs when it first sees the
+   * job, since the moment its schedule was created is not known here.
+   */
+  async registerJob(
+    definition: JobDefinition,
+    nowMs: number,
+    options: RegisterOptions = {},
+  ): Promise<void> {
+    const { anchor, sweepFrom } = options;
     const now = new Date(nowMs).toISOString();
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: jobKey(definition.jobId),
-        UpdateExpression:
-          'SET jobId = :jobId, #definition = :definition, updatedAt = :now, ' +
-          'registeredAt = if_not_exists(registeredAt, :now), slots = if_not_exists(slots, :empty), ' +
-          'counts = if_not_exists(counts, :empty)' +
-          (anchor ? ', anchor = :anchor' : '') +
-          ' REMOVE deletedAt',
+        UpdateExpression: updateExpression({
+          set: [
+            'jobId = :jobId',
+            '#definition = :definition',
+            'updatedAt = :now',
+            'registeredAt = if_not_exists(registeredAt, :now)',
+            'slots = if_not_exists(slots, :empty)',
+            'counts = if_not_exists(counts, :empty)',
+            anchor && 'anchor = :anchor',
+            sweepFrom && 'sweptUntil = :sweepFrom',
+          ],
+          remove: ['deletedAt'],
+        }),
         ExpressionAttributeNames: { '#definition': 'definition' },
         ExpressionAttributeValues: {
           ':jobId': definition.jobId,
@@ -144,6 +174,7 @@ export class Ledger {
           ':now': now,
           ':empty': {},
           ...(anchor ? { ':anchor': anchor } : {}),
+          ...(sweepFrom ? { ':sweepFrom': sweepFrom } : {}),
         },
       }),
     );
@@ -369,7 +400,8 @@ export class Ledger {
 
   /**
    * Records TIMED_OUT for a run whose lease has expired, unless a finish or a takeover got
-   * there first. Its slot needs no release: an expired lease is free to any claim.
+   * there first: the write is conditioned on the claim the sweeper read. Its slot needs no
+   * release, since an expired lease is free to any claim.
    */
   async expireRun(
     job: JobDefinition,
@@ -377,7 +409,22 @@ export class Ledger {
     scheduledTime: string,
     nowMs: number,
   ): Promise<RunRecord | undefined> {
+    const run = await this.getRun(jobId, scheduledTime);
+    if (run?.status !== RunStatus.RUNNING || (run.leaseExpiresAt ?? 0) >= nowMs) {
+      return undefined;
+    }
     const now = new Date(nowMs).toISOString();
+    const startedAtMs = Date.parse(run.startedAt ?? now);
+    const entry: AttemptRecord = {
+      attempt: run.attempt,
+      status: RunStatus.TIMED_OUT,
+      startedAt: run.startedAt ?? now,
+      finishedAt: now,
+      // The attempt died without a word: the lease it held is all the ledger knows of its time.
+      durationMs: Math.max(0, (run.leaseExpiresAt ?? startedAtMs) - startedAtMs),
+      errorName: 'LeaseExpired',
+      errorMessage: `the attempt's lease ended at ${new Date(run.leaseExpiresAt ?? nowMs).toISOString()}`,
+    };
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -386,35 +433,36 @@ export class Ledger {
               Update: {
                 TableName: this.tableName,
                 Key: runKey(jobId, scheduledTime),
-                UpdateExpression:
-                  'SET #status = :timedOut, finishedAt = :now, expiresAt = :ttl, ' +
-                  '#attempts = list_append(if_not_exists(#attempts, :none), :entry) ' +
-                  'REMOVE runningShard, leaseExpiresAt, durationMs',
-                ConditionExpression: '#status = :running AND leaseExpiresAt < :nowMs',
+                UpdateExpression: updateExpression({
+                  set: [
+                    '#status = :timedOut',
+                    'finishedAt = :now',
+                    'expiresAt = :ttl',
+                    '#attempts = list_append(if_not_exists(#attempts, :none), :entry)',
+                  ],
+                  remove: ['runningShard', 'leaseExpiresAt', 'durationMs'],
+                }),
+                ConditionExpression:
+                  '#status = :running AND claimToken = :token AND leaseExpiresAt < :nowMs',
                 ExpressionAttributeNames: { '#status': 'status', '#attempts': 'attempts' },
                 ExpressionAttributeValues: {
                   ':timedOut': RunStatus.TIMED_OUT,
                   ':running': RunStatus.RUNNING,
+                  ':token': run.claimToken ?? '',
                   ':now': now,
                   ':nowMs': nowMs,
                   ':ttl': expiryEpochSeconds(job, RunStatus.TIMED_OUT, nowMs),
                   ':none': [],
-                  ':entry': [
-                    { status: RunStatus.TIMED_OUT, finishedAt: now, errorName: 'LeaseExpired' },
-                  ],
+                  ':entry': [entry],
                 },
               },
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: jobKey(jobId),
-                UpdateExpression: 'SET updatedAt = :now ADD #counts.#status :one',
-                ConditionExpression: 'attribute_exists(#counts)',
-                ExpressionAttributeNames: { '#counts': 'counts', '#status': RunStatus.TIMED_OUT },
-                ExpressionAttributeValues: { ':now': now, ':one': 1 },
-              },
-            },
+            this.countOnJob(jobId, { [RunStatus.TIMED_OUT]: 1 }, now, {
+              scheduledTime,
+              status: RunStatus.TIMED_OUT,
+              attempt: run.attempt,
+              finishedAt: now,
+            }),
           ],
         }),
       );
@@ -456,7 +504,7 @@ export class Ledger {
                 ExpressionAttributeNames: { '#pk': LedgerKeys.partitionKey },
               },
             },
-            this.countOnJob(job.jobId, RunStatus.NOT_DELIVERED, now),
+            this.countOnJob(job.jobId, { [RunStatus.NOT_DELIVERED]: 1 }, now),
           ],
         }),
       );
@@ -481,7 +529,10 @@ export class Ledger {
       new UpdateCommand({
         TableName: this.tableName,
         Key: jobKey(jobId),
-        UpdateExpression: `SET sweptUntil = :swept, updatedAt = :now${nextRunTime ? ', nextRunTime = :next' : ' REMOVE nextRunTime'}`,
+        UpdateExpression: updateExpression({
+          set: ['sweptUntil = :swept', 'updatedAt = :now', nextRunTime && 'nextRunTime = :next'],
+          remove: [!nextRunTime && 'nextRunTime'],
+        }),
         ConditionExpression: 'attribute_exists(jobId)',
         ExpressionAttributeValues: {
           ':swept': sweptUntil,
@@ -514,13 +565,30 @@ export class Ledger {
         Update: {
           TableName: this.tableName,
           Key: runKey(job.jobId, delivery.scheduledTime),
-          UpdateExpression:
-            'SET #status = :running, #attempt = :attempt, claimToken = :token, ' +
-            'leaseExpiresAt = :lease, runningShard = :shard, startedAt = :startedAt, ' +
-            'jobId = :jobId, scheduledTime = :scheduledTime, scheduleArn = :arn, ' +
-            `executionId = :executionId, recordedAt = if_not_exists(recordedAt, :startedAt)${slot === undefined ? '' : ', #slot = :slot'} ` +
-            'ADD deliveries :one ' +
-            `REMOVE finishedAt, durationMs, expiresAt, #error${slot === undefined ? ', #slot' : ''}`,
+          UpdateExpression: updateExpression({
+            set: [
+              '#status = :running',
+              '#attempt = :attempt',
+              'claimToken = :token',
+              'leaseExpiresAt = :lease',
+              'runningShard = :shard',
+              'startedAt = :startedAt',
+              'jobId = :jobId',
+              'scheduledTime = :scheduledTime',
+              'scheduleArn = :arn',
+              'executionId = :executionId',
+              'recordedAt = if_not_exists(recordedAt, :startedAt)',
+              slot !== undefined && '#slot = :slot',
+            ],
+            add: ['deliveries :one'],
+            remove: [
+              'finishedAt',
+              'durationMs',
+              'expiresAt',
+              '#error',
+              slot === undefined && '#slot',
+            ],
+          }),
           ConditionExpression: run.expression,
           ExpressionAttributeNames: {
             ...run.names,
@@ -555,9 +623,13 @@ export class Ledger {
         Update: {
           TableName: this.tableName,
           Key: jobKey(job.jobId),
-          UpdateExpression: `SET #slots.#slot = :lease${replacesNotDelivered ? ' ADD #counts.#nd :minusOne' : ''}`,
+          UpdateExpression: updateExpression({
+            set: ['#slots.#slot = :lease'],
+            add: [replacesNotDelivered && '#counts.#nd :minusOne'],
+          }),
           ConditionExpression:
-            'attribute_exists(#slots) AND (attribute_not_exists(#slots.#slot) OR #slots.#slot.#expires < :nowMs)',
+            'attribute_exists(#slots) AND ' +
+            '(attribute_not_exists(#slots.#slot) OR #slots.#slot.#expires < :nowMs)',
           ExpressionAttributeNames: {
             '#slots': 'slots',
             '#slot': slot,
@@ -579,7 +651,7 @@ export class Ledger {
         },
       });
     } else if (replacesNotDelivered) {
-      items.push(this.countOnJob(job.jobId, RunStatus.NOT_DELIVERED, startedAt, -1));
+      items.push(this.countOnJob(job.jobId, { [RunStatus.NOT_DELIVERED]: -1 }, startedAt));
     }
     await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     return claim;
@@ -621,18 +693,15 @@ export class Ledger {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
-      this.countOnJob(job.jobId, status, now, 1, {
-        scheduledTime: delivery.scheduledTime,
-        status,
-        attempt: 0,
-        finishedAt: now,
-      }),
+      // One update of the job: a transaction may not touch an item twice.
+      this.countOnJob(
+        job.jobId,
+        { [status]: 1, ...(replacesNotDelivered ? { [RunStatus.NOT_DELIVERED]: -1 } : {}) },
+        now,
+        { scheduledTime: delivery.scheduledTime, status, attempt: 0, finishedAt: now },
+      ),
     ];
-    if (replacesNotDelivered) {
-      items.push(this.countOnJob(job.jobId, RunStatus.NOT_DELIVERED, now, -1));
-    }
-    // Two updates of one item cannot share a transaction: fold the NOT_DELIVERED correction in.
-    await this.client.send(new TransactWriteCommand({ TransactItems: mergeJobUpdates(items) }));
+    await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     return item;
   }
 
@@ -670,10 +739,17 @@ export class Ledger {
       Update: {
         TableName: this.tableName,
         Key: runKey(claim.jobId, claim.scheduledTime),
-        UpdateExpression:
-          'SET #status = :status, finishedAt = :finishedAt, durationMs = :duration, expiresAt = :ttl, ' +
-          `#attempts = list_append(if_not_exists(#attempts, :none), :entry)${finish.error ? ', #error = :error' : ''} ` +
-          `REMOVE runningShard, leaseExpiresAt${finish.error ? '' : ', #error'}`,
+        UpdateExpression: updateExpression({
+          set: [
+            '#status = :status',
+            'finishedAt = :finishedAt',
+            'durationMs = :duration',
+            'expiresAt = :ttl',
+            '#attempts = list_append(if_not_exists(#attempts, :none), :entry)',
+            finish.error && '#error = :error',
+          ],
+          remove: ['runningShard', 'leaseExpiresAt', !finish.error && '#error'],
+        }),
         ConditionExpression: '#status = :running AND claimToken = :token',
         ExpressionAttributeNames: {
           '#status': 'status',
@@ -710,18 +786,19 @@ export class Ledger {
       durationMs: finish.durationMs,
     };
     const succeeded = finish.status === RunStatus.SUCCEEDED;
-    const removes = [
-      ...(releaseSlot ? ['#slots.#slot'] : []),
-      ...(finish.nextRunTime ? [] : ['nextRunTime']),
-    ];
     return {
       Update: {
         TableName: this.tableName,
         Key: jobKey(job.jobId),
-        UpdateExpression:
-          `SET lastRun = :lastRun, updatedAt = :now${finish.nextRunTime ? ', nextRunTime = :next' : ''} ` +
-          `ADD #counts.#outcome :one${succeeded ? ', succeededDurationMs :duration' : ''}` +
-          (removes.length ? ` REMOVE ${removes.join(', ')}` : ''),
+        UpdateExpression: updateExpression({
+          set: [
+            'lastRun = :lastRun',
+            'updatedAt = :now',
+            finish.nextRunTime && 'nextRunTime = :next',
+          ],
+          add: ['#counts.#outcome :one', succeeded && 'succeededDurationMs :duration'],
+          remove: [releaseSlot && '#slots.#slot', !finish.nextRunTime && 'nextRunTime'],
+        }),
         ConditionExpression: releaseSlot
           ? '#slots.#slot.#token = :token'
           : 'attribute_exists(#counts)',
@@ -744,23 +821,30 @@ export class Ledger {
     };
   }
 
+  /** Moves the job's counters by `changes`, e.g. `{ MISSED: 1, NOT_DELIVERED: -1 }`. */
   private countOnJob(
     jobId: string,
-    status: RunStatus,
+    changes: Partial<Record<RunStatus, number>>,
     now: string,
-    by = 1,
     lastRun?: LastRunRecord,
   ): TransactItem {
+    const statuses = Object.keys(changes) as RunStatus[];
     return {
       Update: {
         TableName: this.tableName,
         Key: jobKey(jobId),
-        UpdateExpression: `SET updatedAt = :now${lastRun ? ', lastRun = :lastRun' : ''} ADD #counts.#${status} :by${status}`,
+        UpdateExpression: updateExpression({
+          set: ['updatedAt = :now', lastRun && 'lastRun = :lastRun'],
+          add: statuses.map((status) => `#counts.#${status} :by${status}`),
+        }),
         ConditionExpression: 'attribute_exists(#counts)',
-        ExpressionAttributeNames: { '#counts': 'counts', [`#${status}`]: status },
+        ExpressionAttributeNames: {
+          '#counts': 'counts',
+          ...Object.fromEntries(statuses.map((status) => [`#${status}`, status])),
+        },
         ExpressionAttributeValues: {
           ':now': now,
-          [`:by${status}`]: by,
+          ...Object.fromEntries(statuses.map((status) => [`:by${status}`, changes[status]])),
           ...(lastRun ? { ':lastRun': lastRun } : {}),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -917,35 +1001,6 @@ function readRefusal(error: unknown): Refusal | undefined {
 
 function toRecord<T>(item: Record<string, AttributeValue> | undefined): T | undefined {
   return item && Object.keys(item).length > 0 ? (unmarshall(item) as T) : undefined;
-}
-
-/** Two updates of the job's item cannot share a transaction; this folds them into one. */
-function mergeJobUpdates(items: TransactItem[]): TransactItem[] {
-  const [first, ...jobUpdates] = items;
-  if (!first || jobUpdates.length < 2) {
-    return items;
-  }
-  const merged = jobUpdates.reduce((into, next) => {
-    const a = into.Update;
-    const b = next.Update;
-    if (!a || !b) {
-      return into;
-    }
-    const addPart = (expression: string): string =>
-      expression.slice(expression.indexOf(' ADD ') + 5);
-    return {
-      Update: {
-        ...a,
-        UpdateExpression: `${a.UpdateExpression}, ${addPart(b.UpdateExpression ?? '')}`,
-        ExpressionAttributeNames: { ...a.ExpressionAttributeNames, ...b.ExpressionAttributeNames },
-        ExpressionAttributeValues: {
-          ...a.ExpressionAttributeValues,
-          ...b.ExpressionAttributeValues,
-        },
-      },
-    };
-  });
-  return [first, merged];
 }
 
 function expiryEpochSeconds(job: JobDefinition, status: RunStatus, nowMs: number): number {

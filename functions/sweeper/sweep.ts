@@ -77,11 +77,14 @@ async function sweepJob(
     nowMs - definition.flexibleWindowMinutes * 60_000 - definition.misfireGraceSeconds * 1_000;
   const cutoffMs =
     Math.floor(Math.min(lastOnTimeMs, options.expectedUntilMs ?? Infinity) / 1_000) * 1_000;
-  const fromMs = Date.parse(
-    job.sweptUntil ?? job.registeredAt ?? job.updatedAt ?? new Date(nowMs).toISOString(),
-  );
   const nextRun = schedule?.next(new Date(nowMs));
   const nextRunTime = nextRun ? formatUtc(nextRun) : undefined;
+  if (job.sweptUntil === undefined) {
+    // First sight of the job (a deploy registers it without a watermark): watch from here on.
+    await ledger.markSwept(job.jobId, formatUtc(new Date(cutoffMs)), nextRunTime, nowMs);
+    return [];
+  }
+  const fromMs = Date.parse(job.sweptUntil);
   if (!schedule || !definition.enabled || cutoffMs <= fromMs) {
     if (cutoffMs > fromMs) {
       await ledger.markSwept(job.jobId, formatUtc(new Date(cutoffMs)), nextRunTime, nowMs);

@@ -422,7 +422,7 @@ describe('ScheduledJob registration', () => {
           '#registeredAt = if_not_exists(#registeredAt, :updatedAt), ' +
           '#slots = if_not_exists(#slots, :emptyMap), ' +
           '#counts = if_not_exists(#counts, :emptyMap) ' +
-          'REMOVE #deletedAt',
+          'REMOVE #deletedAt, #sweptUntil',
         ExpressionAttributeNames: {
           '#jobId': 'jobId',
           '#definition': 'definition',
@@ -431,6 +431,7 @@ describe('ScheduledJob registration', () => {
           '#slots': 'slots',
           '#counts': 'counts',
           '#deletedAt': 'deletedAt',
+          '#sweptUntil': 'sweptUntil',
         },
         ExpressionAttributeValues: {
           ':jobId': { S: 'sync' },

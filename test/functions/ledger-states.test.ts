@@ -469,7 +469,9 @@ describe('NOT_DELIVERED delivered late', () => {
     // A table of its own, so that the sweep sees no other test's jobs.
     const own = await createTestLedger();
     const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}` });
-    await own.ledger.registerJob(job, Date.parse('2026-04-05T00:00:00Z'));
+    await own.ledger.registerJob(job, Date.parse('2026-04-05T00:00:00Z'), {
+      sweepFrom: '2026-04-05T00:00:00Z',
+    });
     const report = await sweep(own.ledger, Date.parse('2026-04-05T00:06:00Z'));
     const mine = report.notDelivered.filter((finding) => finding.jobId === job.jobId);
 

@@ -10,6 +10,7 @@ import {
   deliveryOf,
   registerUniqueJob,
   type TestLedger,
+  testJob,
 } from '../support/ledger.ts';
 
 // A table per test: sweep() reads every job in its table.
@@ -71,7 +72,26 @@ describe('sweep: leases', () => {
     });
     expect(run?.leaseExpiresAt).toBeUndefined();
     expect(await store.ledger.expiredLeases(Date.parse('2026-05-02T00:00:00Z'))).toEqual([]);
-    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ TIMED_OUT: 1 });
+    const jobRecord = await store.ledger.getJob(job.jobId);
+    expect(jobRecord?.counts).toEqual({ TIMED_OUT: 1 });
+    // The attempt's record keeps what the ledger knew of it: claimed 08:00:05, lease of 60 s.
+    expect(run?.attempts).toEqual([
+      {
+        attempt: 1,
+        status: 'TIMED_OUT',
+        startedAt: '2026-05-01T08:00:05.000Z',
+        finishedAt: '2026-05-01T08:06:00.000Z',
+        durationMs: 60_000,
+        errorName: 'LeaseExpired',
+        errorMessage: "the attempt's lease ended at 2026-05-01T08:01:05.000Z",
+      },
+    ]);
+    expect(jobRecord?.lastRun).toEqual({
+      scheduledTime: '2026-05-01T08:00:00Z',
+      status: 'TIMED_OUT',
+      attempt: 1,
+      finishedAt: '2026-05-01T08:06:00.000Z',
+    });
   });
 
   it('lets the next run claim the crashed run’s slot, because its lease is free', async () => {
@@ -116,6 +136,21 @@ describe('sweep: leases', () => {
 });
 
 describe('sweep: expected runs', () => {
+  it('starts watching a job it sees for the first time, as a deploy leaves it', async () => {
+    // Prepare: hourly, registered by a deploy (no watermark) at 05:00 as synth time; nothing
+    // ever arrives. The first sweep at 09:30 only sets the watermark to 09:25 (09:30 - 300 s).
+    const job = testJob({ jobId: 'fresh-deploy' });
+    await store.ledger.registerJob(job, Date.parse('2026-05-01T05:00:00Z'));
+
+    const first = await sweep(store.ledger, Date.parse('2026-05-01T09:30:00Z'));
+    // 11:30 - 300 s = 11:25: the runs 10:00 and 11:00 fall after the watermark.
+    const second = await sweep(store.ledger, Date.parse('2026-05-01T11:30:00Z'));
+
+    expect(first.notDelivered).toEqual([]);
+    expect(timesOf(second.notDelivered)).toEqual(['2026-05-01T10:00:00Z', '2026-05-01T11:00:00Z']);
+    expect((await store.ledger.getJob(job.jobId))?.sweptUntil).toBe('2026-05-01T11:25:00Z');
+  });
+
   it('records NOT_DELIVERED for a slot with no delivery, and not for the runs that arrived', async () => {
     // Prepare: hourly from 06:00; 06:00 and 08:00 arrive, 07:00 does not. At 09:30 with 300 s
     // of grace the cutoff is 09:25, so 09:00 is expected too and missing.

@@ -6,6 +6,7 @@ import type { JobDefinition } from '../../functions/job-definition.ts';
 import { type Claim, type Delivery, Ledger } from '../../functions/ledger/ledger.ts';
 import { ledgerTableInput } from '../../functions/ledger/schema.ts';
 import { localClient } from '../../local/dynamodb-local.ts';
+import { formatUtc } from '../../schedule/index.ts';
 
 export interface TestLedger {
   readonly ledger: Ledger;
@@ -57,7 +58,7 @@ export async function registerUniqueJob(
   overrides: Partial<JobDefinition> = {},
 ): Promise<JobDefinition> {
   const job = testJob({ jobId: `job-${randomUUID().slice(0, 8)}`, ...overrides });
-  await ledger.registerJob(job, registeredMs);
+  await ledger.registerJob(job, registeredMs, { sweepFrom: formatUtc(new Date(registeredMs)) });
   return job;
 }
 
