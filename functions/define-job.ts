@@ -1,5 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { formatUtc, parseSchedule } from '../schedule/index.ts';
 import { now } from './clock.ts';
 import {
@@ -14,7 +12,8 @@ import {
   JobEnvironment,
   type SchedulerContext,
 } from './job-definition.ts';
-import { type Claim, type ClaimOutcome, Ledger } from './ledger/ledger.ts';
+import { createLedger } from './ledger/client.ts';
+import type { Claim, ClaimOutcome, Ledger } from './ledger/ledger.ts';
 import type { RunErrorRecord } from './ledger/records.ts';
 import { RunStatus } from './ledger/status.ts';
 import { localHooks } from './local-hooks.ts';
@@ -265,16 +264,9 @@ function readEnvironment(): { job: JobDefinition; ledger: Ledger } {
       { cause },
     );
   }
-  const endpoint = process.env[JobEnvironment.endpoint];
-  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
   return {
     job,
-    ledger: new Ledger({
-      client: DynamoDBDocumentClient.from(client, {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-      tableName,
-    }),
+    ledger: createLedger(tableName, { endpoint: process.env[JobEnvironment.endpoint] }),
   };
 }
 

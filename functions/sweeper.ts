@@ -1,10 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { now } from './clock.ts';
 import { JobConfigurationError } from './errors.ts';
 import { JobEnvironment } from './job-definition.ts';
-import { Ledger } from './ledger/ledger.ts';
+import { createLedger } from './ledger/client.ts';
+import type { Ledger } from './ledger/ledger.ts';
 import { Logger } from './logger.ts';
 import { type SweepReport, sweep } from './sweeper/sweep.ts';
 
@@ -16,7 +15,7 @@ let ledger: Ledger | undefined;
 
 /** The sweeper's Lambda handler, scheduled by JobLedger every five minutes by default. */
 export async function handler(): Promise<SweepReport> {
-  ledger ??= createLedger();
+  ledger ??= ledgerFromEnvironment();
   const log = new Logger({}, process.env[JobEnvironment.logLevel]);
   const report = await sweep(ledger, now());
   for (const line of metricLines(report, now())) {
@@ -78,17 +77,10 @@ export function metricLines(report: SweepReport, timestampMs: number): string[] 
   );
 }
 
-function createLedger(): Ledger {
+function ledgerFromEnvironment(): Ledger {
   const tableName = process.env[JobEnvironment.tableName];
   if (!tableName) {
     throw new JobConfigurationError(`${JobEnvironment.tableName} must be set; JobLedger sets it`);
   }
-  const endpoint = process.env[JobEnvironment.endpoint];
-  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
-  return new Ledger({
-    client: DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
-    tableName,
-  });
+  return createLedger(tableName, { endpoint: process.env[JobEnvironment.endpoint] });
 }
