@@ -448,7 +448,9 @@ async function benchLedger(dynamodb: DynamoDbLocal): Promise<LedgerBenchResult> 
     bareMedianMs: round(median(byName.bare), 4),
     bareP99Ms: round(percentile(byName.bare, 99), 4),
     ...wrapper,
-    requestsCountedBy: `HTTP requests through a loopback proxy, ${PROXY_COUNTED_RUNS} runs of the unmodified wrapper`,
+    requestsCountedBy:
+      `HTTP requests through a loopback proxy, ${PROXY_COUNTED_RUNS} runs of the unmodified ` +
+      'wrapper',
     ledgerPath: figures(byName.ledgerPath, ledgerTally, MEASURED_ROUNDS),
     powertools,
     addedLatencyRatioVsPowertools: round(
@@ -548,7 +550,8 @@ async function dropLocalTable(client: DynamoDBClient): Promise<void> {
 
 function cliFailure(what: string, run: CliRun): Error {
   return new Error(
-    `bench: ${what} exited with ${run.code}: ${run.stderr.trim() || run.stdout.slice(-3).join(' / ')}`,
+    `bench: ${what} exited with ${run.code}: ` +
+      `${run.stderr.trim() || run.stdout.slice(-3).join(' / ')}`,
   );
 }
 
@@ -629,7 +632,8 @@ function printLedger(result: LedgerBenchResult): void {
       .map(([name, count]) => `${count} ${name}`)
       .join(' + ');
   console.log(
-    `\nLedger overhead: ${result.rounds} rounds after ${result.warmupRounds} warm-up, variants round-robin`,
+    `\nLedger overhead: ${result.rounds} rounds after ${result.warmupRounds} warm-up, variants ` +
+      `round-robin`,
   );
   const rows = [
     ['bare handler', ms(result.bareMedianMs, 4), '-', '-', '0', '-'],
@@ -672,7 +676,8 @@ function printLedger(result: LedgerBenchResult): void {
 
 function printSchedule(result: ScheduleBenchResult): void {
   console.log(
-    `\nSchedule engine: next ${result.count} scheduled times, median of ${result.iterations} iterations (ms)`,
+    `\nSchedule engine: next ${result.count} scheduled times, median of ${result.iterations} ` +
+      `iterations (ms)`,
   );
   const rows = result.rows.map((row) => [
     row.name,
@@ -699,13 +704,15 @@ function printRuntime(result: RuntimeBenchResult): void {
     [
       'start to first attempt',
       `${ms(result.startToFirstRunMs, 0)} ms`,
-      `median of ${result.startToFirstRunSamplesMs.length}: ${result.startToFirstRunSamplesMs.map((v) => ms(v, 0)).join(', ')}`,
+      `median of ${result.startToFirstRunSamplesMs.length}: ` +
+        `${result.startToFirstRunSamplesMs.map((v) => ms(v, 0)).join(', ')}`,
     ],
     ['SIGINT to exit', `${ms(result.stopMs, 0)} ms`, 'median'],
     [
       'replay of one day',
       `${ms(result.dayReplayMs, 0)} ms`,
-      `${result.dayReplayAttempts} attempts, ${result.attemptsPerSecond}/s; runs: ${result.dayReplaySamplesMs.map((v) => ms(v, 0)).join(', ')}`,
+      `${result.dayReplayAttempts} attempts, ${result.attemptsPerSecond}/s; runs: ` +
+        `${result.dayReplaySamplesMs.map((v) => ms(v, 0)).join(', ')}`,
     ],
     [
       'DynamoDB Local start',

@@ -12,7 +12,8 @@ export function parseAt(body: string, expression: string, zone: TimeZone): numbe
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(body);
   if (!match) {
     throw new ScheduleError(
-      `\`at\` must be at(yyyy-mm-ddThh:mm:ss) with seconds and without an offset or Z (the zone is the schedule's), got: ${expression}`,
+      `\`at\` must be at(yyyy-mm-ddThh:mm:ss) with seconds and without an offset or Z (the ` +
+        `zone is the schedule's), got: ${expression}`,
       { field: 'at', input: expression },
     );
   }
@@ -44,7 +45,8 @@ export function parseAt(body: string, expression: string, zone: TimeZone): numbe
   // does; refusing it is safer than guessing an instant the user never wrote.
   if (utc === undefined) {
     throw new ScheduleError(
-      `\`at\` must name a local time that exists in ${zone.name}, got: ${body}, which daylight saving time skips (in ${expression})`,
+      `\`at\` must name a local time that exists in ${zone.name}, got: ${body}, which daylight ` +
+        `saving time skips (in ${expression})`,
       { field: 'at', input: expression },
     );
   }

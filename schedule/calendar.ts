@@ -64,7 +64,10 @@ function pad(value: number, width = 2): string {
   return String(value).padStart(width, '0');
 }
 
-/** Wall-clock seconds (seconds since 1970-01-01T00:00 on the local calendar) as 'YYYY-MM-DDTHH:MM'. */
+/**
+ * Wall-clock seconds (seconds since 1970-01-01T00:00 on the local calendar) as
+ * 'YYYY-MM-DDTHH:MM'.
+ */
 export function formatWallMinute(wallSeconds: number): string {
   const days = Math.floor(wallSeconds / SECONDS_PER_DAY);
   const secondOfDay = wallSeconds - days * SECONDS_PER_DAY;

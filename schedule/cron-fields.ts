@@ -83,7 +83,8 @@ export function parseCronFields(body: string, expression: string): CronFields {
   if (parts.length === 5) throw unixCronError(parts, expression);
   if (parts.length !== 6) {
     throw new ScheduleError(
-      `\`expression\` must have six fields (minutes hours day-of-month month day-of-week year), got ${parts.length}: ${expression}`,
+      `\`expression\` must have six fields (minutes hours day-of-month month day-of-week ` +
+        `year), got ${parts.length}: ${expression}`,
       { field: 'expression', input: expression },
     );
   }
@@ -113,7 +114,8 @@ function parseDayFields(dayOfMonth: string, dayOfWeek: string, expression: strin
         ? '; for every day write `* ... ?`, e.g. cron(0 12 * * ? *)'
         : '';
     throw new ScheduleError(
-      `exactly one of \`day-of-month\` and \`day-of-week\` must be \`?\`, got: ${dayOfMonth} and ${dayOfWeek} (in ${expression})${hint}`,
+      `exactly one of \`day-of-month\` and \`day-of-week\` must be \`?\`, got: ${dayOfMonth} ` +
+        `and ${dayOfWeek} (in ${expression})${hint}`,
       { field: monthAny ? 'day-of-month' : 'day-of-week', input: expression },
     );
   }
@@ -132,7 +134,8 @@ function parseDayOfMonth(text: string, expression: string): DayRule {
   }
   if (/[LW]/.test(upper)) {
     throw new ScheduleError(
-      `\`day-of-month\` must use \`L\` or \`W\` alone (L, LW or a single day such as 15W), not in a list or range, got: ${text} (in ${expression})`,
+      `\`day-of-month\` must use \`L\` or \`W\` alone (L, LW or a single day such as 15W), not ` +
+        `in a list or range, got: ${text} (in ${expression})`,
       { field: 'day-of-month', input: text },
     );
   }
@@ -145,7 +148,8 @@ function parseDayOfWeek(text: string, expression: string): DayRule {
   if (upper === 'L') return { kind: 'days-of-week', weekdays: maskOf([7], DAY_OF_WEEK.max) };
   if (upper.includes('/')) {
     throw new ScheduleError(
-      `\`day-of-week\` must not use \`/\` (list the days instead, e.g. 2,4,6), got: ${text} (in ${expression})`,
+      `\`day-of-week\` must not use \`/\` (list the days instead, e.g. 2,4,6), got: ${text} ` +
+        `(in ${expression})`,
       { field: 'day-of-week', input: text },
     );
   }
@@ -153,7 +157,8 @@ function parseDayOfWeek(text: string, expression: string): DayRule {
     const nth = /^([A-Z]+|\d+)#(\d+)$/.exec(upper);
     if (!nth) {
       throw new ScheduleError(
-        `\`day-of-week\` must hold a single \`#\` term such as 3#2 and nothing else, got: ${text} (in ${expression})`,
+        `\`day-of-week\` must hold a single \`#\` term such as 3#2 and nothing else, got: ` +
+          `${text} (in ${expression})`,
         { field: 'day-of-week', input: text },
       );
     }
@@ -161,7 +166,8 @@ function parseDayOfWeek(text: string, expression: string): DayRule {
     const count = Number(nth[2]);
     if (count < 1 || count > 5) {
       throw new ScheduleError(
-        `\`day-of-week\` must number the weekday 1-5 after \`#\` (a month has at most five of each), got: ${text} (in ${expression})`,
+        `\`day-of-week\` must number the weekday 1-5 after \`#\` (a month has at most five of ` +
+          `each), got: ${text} (in ${expression})`,
         { field: 'day-of-week', input: text },
       );
     }
@@ -176,7 +182,8 @@ function parseDayOfWeek(text: string, expression: string): DayRule {
   }
   if (upper.includes('L')) {
     throw new ScheduleError(
-      `\`day-of-week\` must use \`L\` alone or after one weekday such as 6L, got: ${text} (in ${expression})`,
+      `\`day-of-week\` must use \`L\` alone or after one weekday such as 6L, got: ${text} (in ` +
+        `${expression})`,
       { field: 'day-of-week', input: text },
     );
   }
@@ -188,7 +195,8 @@ function parseList(text: string, range: FieldRange, expression: string): boolean
   const mask = new Array<boolean>(range.max + 1).fill(false);
   if (text === '?') {
     throw new ScheduleError(
-      `\`${range.field}\` must not be \`?\` (only day-of-month and day-of-week take it), got: ? (in ${expression})`,
+      `\`${range.field}\` must not be \`?\` (only day-of-month and day-of-week take it), got: ` +
+        `? (in ${expression})`,
       { field: range.field, input: text },
     );
   }
@@ -209,7 +217,8 @@ function parseList(text: string, range: FieldRange, expression: string): boolean
       if (second === undefined && stepText !== undefined) high = range.max;
       if (low > high) {
         throw new ScheduleError(
-          `\`${range.field}\` must give a range low-high with low <= high (ranges do not wrap), got: ${text} (in ${expression})`,
+          `\`${range.field}\` must give a range low-high with low <= high (ranges do not ` +
+            `wrap), got: ${text} (in ${expression})`,
           { field: range.field, input: text },
         );
       }
@@ -225,7 +234,8 @@ function parseStep(stepText: string, range: FieldRange, text: string, expression
   const largest = range.max - range.min;
   if (!(step >= 1 && step <= largest)) {
     throw new ScheduleError(
-      `\`${range.field}\` must step by a whole number 1-${largest} after \`/\`, got: ${text} (in ${expression})`,
+      `\`${range.field}\` must step by a whole number 1-${largest} after \`/\`, got: ${text} ` +
+        `(in ${expression})`,
       { field: range.field, input: text },
     );
   }
@@ -294,7 +304,9 @@ function unixCronError(parts: readonly string[], expression: string): ScheduleEr
     advice = `did you mean ${byMonth}?`;
   }
   return new ScheduleError(
-    `${expression} is a five-field Unix cron, not an EventBridge expression: it must have six fields (minutes hours day-of-month month day-of-week year) with \`?\` in one day field; ${advice}`,
+    `${expression} is a five-field Unix cron, not an EventBridge expression: it must have six ` +
+      'fields (minutes hours day-of-month month day-of-week year) with `?` in one day field; ' +
+      advice,
     { field: 'expression', input: expression },
   );
 }

@@ -115,7 +115,10 @@ export class CronSchedule implements Schedule {
     return shortest;
   }
 
-  /** Wall times the expression matches that DST skipped or ran once, at transitions in [from, until). */
+  /**
+   * Wall times the expression matches that DST skipped or ran once, at transitions in
+   * [from, until).
+   */
   dstChanges(from: Date, until: Date): DstChange[] {
     const fromSeconds = Math.ceil(millisOf(from, 'from') / 1000);
     const untilSeconds = Math.ceil(millisOf(until, 'until') / 1000);

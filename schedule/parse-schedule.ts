@@ -16,7 +16,8 @@ export function parseSchedule(spec: ScheduleSpec): Schedule {
   const anchorMs = instantOption(spec.anchor, 'start');
   if (startMs !== undefined && endMs !== undefined && !(startMs < endMs)) {
     throw new ScheduleError(
-      `\`start\` must be before \`end\`, got: start ${spec.start?.toISOString()}, end ${spec.end?.toISOString()}`,
+      `\`start\` must be before \`end\`, got: start ${spec.start?.toISOString()}, end ` +
+        `${spec.end?.toISOString()}`,
       { field: 'start', input: spec.start?.toISOString() ?? '' },
     );
   }

@@ -18,7 +18,8 @@ export function parseRate(body: string, expression: string): number {
   const [, valueText = '', unitText = ''] = match;
   if (!/^\d+$/.test(valueText) || Number(valueText) === 0) {
     throw new ScheduleError(
-      `\`rate\` must be a positive whole number (1 or more, no sign or fraction), got: ${valueText} (in ${expression})`,
+      `\`rate\` must be a positive whole number (1 or more, no sign or fraction), got: ` +
+        `${valueText} (in ${expression})`,
       { field: 'rate', input: expression },
     );
   }
@@ -26,7 +27,8 @@ export function parseRate(body: string, expression: string): number {
   const singular = unitText.endsWith('s') ? unitText.slice(0, -1) : unitText;
   if (!(singular in UNIT_SECONDS)) {
     throw new ScheduleError(
-      `\`rate\` must use the unit minute, hour or day (minutes, hours or days above 1), got: ${unitText} (in ${expression})`,
+      `\`rate\` must use the unit minute, hour or day (minutes, hours or days above 1), got: ` +
+        `${unitText} (in ${expression})`,
       { field: 'rate', input: expression },
     );
   }
@@ -39,7 +41,8 @@ export function parseRate(body: string, expression: string): number {
   }
   if (value > 1 && !plural) {
     throw new ScheduleError(
-      `\`rate\` must use a plural unit above 1, e.g. rate(${value} ${singular}s), got: ${expression}`,
+      `\`rate\` must use a plural unit above 1, e.g. rate(${value} ${singular}s), got: ` +
+        `${expression}`,
       { field: 'rate', input: expression },
     );
   }

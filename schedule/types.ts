@@ -47,7 +47,10 @@ export interface Schedule {
 }
 
 export interface DstChange {
-  /** `skipped`: the local time did not exist (spring forward), so there was no run. `merged`: it occurred twice and ran once. */
+  /**
+   * `skipped`: the local time did not exist (spring forward), so there was no run.
+   * `merged`: it occurred twice and ran once.
+   */
   readonly kind: 'skipped' | 'merged';
   /** The wall-clock time the expression matches, 'YYYY-MM-DDTHH:MM'. */
   readonly localTime: string;

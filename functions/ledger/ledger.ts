@@ -415,6 +415,7 @@ export class Ledger {
     }
     const now = new Date(nowMs).toISOString();
     const startedAtMs = Date.parse(run.startedAt ?? now);
+    const leaseEndMs = run.leaseExpiresAt ?? nowMs;
     const entry: AttemptRecord = {
       attempt: run.attempt,
       status: RunStatus.TIMED_OUT,
@@ -423,7 +424,7 @@ export class Ledger {
       // The attempt died without a word: the lease it held is all the ledger knows of its time.
       durationMs: Math.max(0, (run.leaseExpiresAt ?? startedAtMs) - startedAtMs),
       errorName: 'LeaseExpired',
-      errorMessage: `the attempt's lease ended at ${new Date(run.leaseExpiresAt ?? nowMs).toISOString()}`,
+      errorMessage: `the attempt's lease ended at ${new Date(leaseEndMs).toISOString()}`,
     };
     try {
       await this.client.send(

@@ -197,7 +197,8 @@ function instant(text: string, flag: string): Date {
   const date = INSTANT.test(text) ? new Date(text) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) {
     throw new PreviewUsageError(
-      `${flag} must be an ISO 8601 instant with Z or an offset, e.g. 2026-03-01T00:00:00Z, got: ${text}`,
+      `${flag} must be an ISO 8601 instant with Z or an offset, e.g. 2026-03-01T00:00:00Z, ` +
+        `got: ${text}`,
     );
   }
   return date;

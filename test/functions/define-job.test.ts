@@ -54,7 +54,7 @@ function uniqueJob(overrides: Partial<JobDefinition> = {}): JobDefinition {
 }
 
 describe('defineJob', () => {
-  it('records a successful run with its handler time and updates the job in the same write', async () => {
+  it('records a success with its handler time and updates the job in the same write', async () => {
     // Prepare: the run is due at 10:00 and delivered 20 s later.
     const job = uniqueJob();
     setVirtualNow(Date.parse('2026-03-07T10:00:20Z'));
@@ -166,7 +166,7 @@ describe('defineJob', () => {
     ]);
   });
 
-  it('records MISSED and skips the handler when the first delivery is later than the grace', async () => {
+  it('records MISSED, not running the handler, for a first delivery past the grace', async () => {
     // Grace 300 s and no window: 10:00:00 may run until 10:05:00; 10:05:01 is late.
     const job = uniqueJob();
     setVirtualNow(Date.parse('2026-03-07T14:05:01Z'));

@@ -38,7 +38,7 @@ function utc(ms: number): string {
 }
 
 describe('Ledger.claim under concurrent deliveries', () => {
-  it('claims a run exactly once when 50 deliveries arrive at the same moment, over 200 trials', async () => {
+  it('claims a run once when 50 deliveries arrive at once, over 200 trials', async () => {
     // Prepare: one job with one slot; trial n is the run scheduled n minutes after 06:00,
     // delivered 5 s late with a 30 s lease, so each trial's slot lease has expired by the next
     // trial and every trial starts from a free slot.
@@ -74,7 +74,8 @@ describe('Ledger.claim under concurrent deliveries', () => {
         run.attempt !== 1
       ) {
         failures.push(
-          `${scheduledTime}: ${JSON.stringify(counted)}, run ${run?.status} attempt ${run?.attempt} deliveries ${run?.deliveries}`,
+          `${scheduledTime}: ${JSON.stringify(counted)}, run ${run?.status} attempt ` +
+            `${run?.attempt} deliveries ${run?.deliveries}`,
         );
       }
     }
@@ -84,7 +85,7 @@ describe('Ledger.claim under concurrent deliveries', () => {
     expect(failures).toEqual([]);
   }, 240_000);
 
-  it('lets the claimed delivery alone run the handler: its token is the one the run records', async () => {
+  it('lets only the claimed delivery run: its token is the one the run records', async () => {
     const job = await registeredJob();
     const nowMs = Date.parse('2026-03-02T09:00:03Z');
 
@@ -170,7 +171,7 @@ describe('Ledger.claim under concurrent deliveries', () => {
 });
 
 describe('Ledger.claim with overlapping runs', () => {
-  it('never holds more than maxConcurrency slots, skipping the runs that find none free', async () => {
+  it('never holds more than maxConcurrency slots, skipping runs that find none', async () => {
     // Prepare: ten runs a minute apart, all still running at 10:10 (leases of an hour).
     const job = await registeredJob({
       maxConcurrency: 2,

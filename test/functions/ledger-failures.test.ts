@@ -189,7 +189,7 @@ describe.each(failures)('Ledger when $name', ({ ledger: broken, assertError }) =
     expect(runBefore).toMatchObject({ status: RunStatus.FAILED, attempt: 1, deliveries: 1 });
   });
 
-  it('rejects the finish, leaving the run RUNNING with its lease until the sweeper ends it', async () => {
+  it('rejects the finish; the run stays RUNNING until the sweeper ends it', async () => {
     // Prepare: attempt 1 claimed at 09:00:01 (lease to 09:01:01) on the working ledger.
     const job = await registeredJob();
     const claim = await claimed(
@@ -261,7 +261,7 @@ describe('defineJob when the ledger fails', () => {
     return { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => deadline - Date.now() };
   }
 
-  it('does not run the handler and throws LedgerUnavailableError when the claim cannot be written', async () => {
+  it('throws LedgerUnavailableError and runs nothing when the claim fails', async () => {
     // Prepare: the FAILED 08:00 run's retry arrives while the endpoint is down.
     const job = await registeredJob();
     await failedRun(job);
@@ -290,7 +290,7 @@ describe('defineJob when the ledger fails', () => {
     expect(await store.ledger.getRun(job.jobId, '2026-06-02T08:00:00Z')).toEqual(runBefore);
   });
 
-  it('throws LedgerUnavailableError when the finish cannot be written, and the run stays RUNNING', async () => {
+  it('throws LedgerUnavailableError when the finish fails; the run stays RUNNING', async () => {
     // Prepare: the function reaches DynamoDB Local through a loopback proxy, which the
     // handler shuts down, so the claim goes through and the finish finds the endpoint gone.
     const job = await registeredJob();
@@ -315,7 +315,8 @@ describe('defineJob when the ledger fails', () => {
     const cause = (error as Error).cause as Error;
     expect(cause).toMatchObject({ code: 'ECONNREFUSED' });
     expect((error as Error).message).toBe(
-      `could not finish the run ${job.jobId} @ 2026-06-02T10:00:00Z in the ledger: ${cause.message}`,
+      `could not finish the run ${job.jobId} @ 2026-06-02T10:00:00Z in the ledger: ` +
+        `${cause.message}`,
     );
     const run = await store.ledger.getRun(job.jobId, '2026-06-02T10:00:00Z');
     expect(run).toMatchObject({ status: RunStatus.RUNNING, attempt: 1, deliveries: 1 });

@@ -47,7 +47,7 @@ async function runOf(job: JobDefinition, scheduledTime: string): Promise<RunReco
 }
 
 describe('Ledger.claim', () => {
-  it('records RUNNING with attempt 1, a lease to the deadline and slot 0 for an on-time delivery', async () => {
+  it('records RUNNING, attempt 1, a lease to the deadline and slot 0 when on time', async () => {
     // Prepare: due 08:00, delivered at 08:00:07, 60 s to the deadline.
     const job = await registeredJob();
     const nowMs = Date.parse('2026-04-02T08:00:07Z');
@@ -77,7 +77,7 @@ describe('Ledger.claim', () => {
     { window: 15, graceSeconds: 300, delivered: '2026-04-02T09:20:01Z', kind: 'missed' },
     { window: 0, graceSeconds: 0, delivered: '2026-04-02T09:00:01Z', kind: 'missed' },
   ])(
-    'comes to $kind for a 09:00 run delivered at $delivered (window $window min, grace $graceSeconds s)',
+    'is $kind for 09:00 delivered at $delivered (window $window min, grace $graceSeconds s)',
     async ({ window, graceSeconds, delivered, kind }) => {
       // The last on-time moment is 09:00 + window * 60 s + grace; a delivery after it is late.
       const job = await registeredJob({
@@ -161,7 +161,7 @@ describe('Ledger.claim', () => {
     expect((await store.ledger.getJob(job.jobId))?.slots['0']?.token).toBe(retry.requestId);
   });
 
-  it('counts a delivery of a run whose lease is still live as a duplicate, and runs nothing', async () => {
+  it('counts a delivery during a live lease as a duplicate, and runs nothing', async () => {
     const job = await registeredJob();
     await claimOrThrow(
       store.ledger,
@@ -179,7 +179,7 @@ describe('Ledger.claim', () => {
       deliveries: 2,
     });
   });
-  it('starts again from a first delivery when the run vanishes between two steps of a claim', async () => {
+  it('starts afresh when the run vanishes between two steps of a claim', async () => {
     // Prepare: a FAILED 17:00 run. The claiming client deletes it (as TTL or a manual delete
     // would) right after its first write is refused, so the second write expects an item that
     // is gone. The delete is a real one in DynamoDB Local; the middleware only times it.
@@ -319,7 +319,7 @@ describe('Ledger.finish', () => {
     expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ FAILED: 1 });
   });
 
-  it('refuses a stale finisher whose lease was taken over, and keeps the newer outcome', async () => {
+  it('refuses a stale finisher whose lease was taken over; the newer outcome stays', async () => {
     // Prepare: attempt 1 (lease to 14:01:01) is taken over at 14:05 by attempt 2, which
     // succeeds at 14:05:30.
     const job = await registeredJob();
@@ -359,7 +359,7 @@ describe('Ledger.finish', () => {
     expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ SUCCEEDED: 1 });
   });
 
-  it('refuses a stale finisher while the newer attempt still runs, and leaves its slot alone', async () => {
+  it('refuses a stale finisher while the newer attempt runs, and keeps its slot', async () => {
     const job = await registeredJob();
     const stale = await claimOrThrow(
       store.ledger,

@@ -151,7 +151,7 @@ describe('sweep: expected runs', () => {
     expect((await store.ledger.getJob(job.jobId))?.sweptUntil).toBe('2026-05-01T11:25:00Z');
   });
 
-  it('records NOT_DELIVERED for a slot with no delivery, and not for the runs that arrived', async () => {
+  it('records NOT_DELIVERED for a slot with no delivery, not for runs that came', async () => {
     // Prepare: hourly from 06:00; 06:00 and 08:00 arrive, 07:00 does not. At 09:30 with 300 s
     // of grace the cutoff is 09:25, so 09:00 is expected too and missing.
     const job = await registeredJob('2026-05-02T06:00:00Z');
@@ -210,7 +210,7 @@ describe('sweep: expected runs', () => {
     ]);
   });
 
-  it('reports each missing run once: the watermark keeps a second sweep from reporting it again', async () => {
+  it('reports each missing run once: the watermark stops a second report', async () => {
     // Prepare: 10:00 and 11:00 never arrive.
     const job = await registeredJob('2026-05-04T09:30:00Z');
     const first = await sweep(store.ledger, Date.parse('2026-05-04T10:30:00Z'));
@@ -241,7 +241,7 @@ describe('sweep: expected runs', () => {
 });
 
 describe('sweep: daylight saving time', () => {
-  it('expects no 02:30 run on the spring-forward day in New York, and reports a real gap', async () => {
+  it('expects no 02:30 on the New York spring-forward day; reports a real gap', async () => {
     // Prepare: cron(30 2 * * ? *) in America/New_York. On 2026-03-08 clocks jump from 02:00
     // to 03:00 EDT, so 02:30 never happens and Scheduler skips it. The runs are 02:30 EST
     // (07:30Z) on the 7th, then 02:30 EDT (06:30Z) on the 9th and the 10th. One job has all

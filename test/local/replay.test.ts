@@ -98,7 +98,7 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
     });
   }, 120_000);
 
-  it('keeps one run per scheduled time and the same counts when every event is delivered twice', async () => {
+  it('keeps one run per scheduled time and the same counts with every event twice', async () => {
     const { lines, summaries } = await replay({ duplicates: 1, late: 0, crash: 0, seed: 1 });
 
     expect(finalStatuses(lines, 'heartbeat')).toEqual({ SUCCEEDED: 96 });
