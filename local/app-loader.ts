@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, AppProps } from 'aws-cdk-lib';
+import { ValidationError } from 'aws-cdk-lib/core/lib/errors';
 import { ScheduledJob } from '../cdk/scheduled-job.ts';
 import type { JobDefinition } from '../functions/job-definition.ts';
-import { LocalRuntimeError } from './errors.ts';
+import { LocalRuntimeError, UsageError } from './errors.ts';
 
 /** A job of the app, with what the local runtime needs to run its handler. */
 export interface LocalJob {
@@ -33,7 +34,16 @@ export async function loadApp(modulePath: string): Promise<LoadedApp> {
       `${modulePath} must export a function createApp(props), as cdk/app.ts does`,
     );
   }
-  const app = module.createApp({ context: { 'aws:cdk:bundling-stacks': [] } });
+  let app: App;
+  try {
+    app = module.createApp({ context: { 'aws:cdk:bundling-stacks': [] } });
+  } catch (error) {
+    // A job that breaks a rule is bad input, reported as the CLI reports bad input.
+    if (error instanceof ValidationError) {
+      throw new UsageError(`${modulePath} defines an invalid job: ${error.message}`);
+    }
+    throw error;
+  }
   const found = app.node
     .findAll()
     .filter((node): node is ScheduledJob => node instanceof ScheduledJob);

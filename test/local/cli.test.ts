@@ -66,6 +66,18 @@ describe('cronledger start', () => {
     expect(stderr).toContain(message);
   });
 
+  it('exits with status 2 and names the job when the app breaks a rule', async () => {
+    const app = new URL('./fixtures/invalid-app.ts', import.meta.url).pathname;
+
+    const { status, stderr } = await run(['start', '--app', app]);
+
+    expect(status).toBe(2);
+    expect(stderr).toContain(
+      'Invalid/sunday-report: schedule day-of-week: `day-of-week` must be 1-7 or SUN-SAT with ' +
+        '1 = Sunday, got: 0',
+    );
+  });
+
   it('exits with status 2 on an unknown command', async () => {
     const { status, stderr } = await run(['deploy']);
 
