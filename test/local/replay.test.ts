@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -148,6 +151,30 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
     expect(summaryOf(summaries, 'flaky-sync')?.runs).toBe(1);
     expect(finals.every((line) => line.scheduledTime < '2026-03-07T00:30:00Z')).toBe(true);
     expect(lines.every((line) => line.status !== RunStatus.RUNNING)).toBe(true);
+  }, 120_000);
+});
+
+describe('a ledger kept on disk with --data', () => {
+  it('keeps the runs of one replay for the next, which does not run them again', async () => {
+    // Prepare: a first replay 00:00-00:30 records six heartbeats in a folder.
+    const dataDir = mkdtempSync(join(tmpdir(), 'cronledger-data-'));
+    const replayInto = (until: Date) =>
+      runLocal({ jobs: app.jobs, from: FROM, until, dataDir, onAttempt: () => undefined });
+    try {
+      await replayInto(HALF_HOUR);
+
+      // Act: a second replay, with its own DynamoDB Local, over 00:00-01:00.
+      const second = await replayInto(new Date('2026-03-07T01:00:00Z'));
+
+      // Assess: 12 heartbeats; the first six were delivered once in each replay and ran once.
+      expect(summaryOf(second.summaries, 'heartbeat')).toMatchObject({
+        runs: 12,
+        statuses: { SUCCEEDED: 12 },
+        deliveries: 6 * 2 + 6,
+      });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 
