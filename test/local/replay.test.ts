@@ -154,6 +154,42 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
   }, 120_000);
 });
 
+describe('a crashed attempt holding the only slot', () => {
+  it('makes the next runs SKIPPED until its lease ends, then the sweeper ends it', async () => {
+    // Prepare: every minute, 150 s timeout, one slot. The 00:00 attempt dies at once and its
+    // lease runs to about 00:02:30. Lambda retries it about 00:01:00: the lease is live, so
+    // that delivery only counts, returns, and ends the retries.
+    const overlap = await loadApp(`${ROOT}/test/local/fixtures/overlap-app.ts`);
+    const lines: AttemptLine[] = [];
+
+    // Act
+    await runLocal({
+      jobs: overlap.jobs,
+      from: FROM,
+      until: new Date('2026-03-07T00:06:00Z'),
+      endpoint: inject('dynamodbEndpoint'),
+      tableName: `overlap-${randomUUID()}`,
+      onAttempt: (line) => lines.push(line),
+    });
+
+    // Assess: 00:01 and 00:02 find the slot held; 00:03 on run; the 00:05 sweep finds the
+    // 00:00 lease expired and records TIMED_OUT.
+    const finals = lines
+      .filter((line) => line.final)
+      .sort((a, b) => (a.scheduledTime < b.scheduledTime ? -1 : 1));
+    expect(
+      finals.map((line) => [line.scheduledTime.slice(11, 16), line.status, line.deliveries]),
+    ).toEqual([
+      ['00:00', 'TIMED_OUT', 2],
+      ['00:01', 'SKIPPED', 1],
+      ['00:02', 'SKIPPED', 1],
+      ['00:03', 'SUCCEEDED', 1],
+      ['00:04', 'SUCCEEDED', 1],
+      ['00:05', 'SUCCEEDED', 1],
+    ]);
+  }, 120_000);
+});
+
 describe('a ledger kept on disk with --data', () => {
   it('keeps the runs of one replay for the next, which does not run them again', async () => {
     // Prepare: a first replay 00:00-00:30 records six heartbeats in a folder.
