@@ -148,7 +148,7 @@ class Engine {
     this.expectedUntilMs = until.getTime();
     for (const job of jobs) {
       for (const time of scheduleOf(job.definition, from).between(from, until)) {
-        this.schedule(job, time.getTime());
+        this.pending.push(...this.deliveriesFor(job, time.getTime()));
       }
     }
     let nextSweepMs = from.getTime() + SWEEP_INTERVAL_MS;
@@ -171,12 +171,9 @@ class Engine {
       const due = this.takeDue(dueMs);
       await Promise.all(due.map((delivery) => this.deliver(delivery, delivery.atMs)));
       // Reported once every delivery of the moment has settled, duplicates included.
-      const runs = new Set(
-        due.map((delivery) => `${delivery.job.definition.jobId}@${delivery.scheduledTime}`),
-      );
-      for (const run of runs) {
-        const [jobId = '', scheduledTime = ''] = run.split('@');
-        await this.report(jobId, scheduledTime);
+      const runs = new Map(due.map((delivery) => [runKeyOf(delivery), delivery]));
+      for (const { job, scheduledTime } of runs.values()) {
+        await this.report(job.definition.jobId, scheduledTime);
       }
     }
     // One last sweep once every attempt has had its time and every run its grace, so that
@@ -261,11 +258,7 @@ class Engine {
     }
   }
 
-  /** Queues the deliveries Scheduler makes for one scheduled time, faults included. */
-  private schedule(job: LocalJob, scheduledMs: number): void {
-    this.pending.push(...this.deliveriesFor(job, scheduledMs));
-  }
-
+  /** The deliveries Scheduler makes for one scheduled time, faults included. */
   private deliveriesFor(job: LocalJob, scheduledMs: number): Delivery[] {
     const { definition } = job;
     const scheduledTime = formatUtc(new Date(scheduledMs));
@@ -350,6 +343,10 @@ class Engine {
     const attemptsLeft = job !== undefined && run.attempt < job.definition.retryAttempts + 1;
     this.onAttempt(toLine(run, !(isRetryable(run.status) && attemptsLeft && retryPending)));
   }
+}
+
+function runKeyOf(delivery: Delivery): string {
+  return `${delivery.job.definition.jobId}@${delivery.scheduledTime}`;
 }
 
 function toLine(run: RunRecord, final: boolean): AttemptLine {
