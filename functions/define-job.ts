@@ -178,10 +178,8 @@ export function defineJob<TInput = Record<string, unknown>>(
       attemptLog.info('run finished', { status, durationMs });
     }
     if (accepted && ran.error !== undefined) {
-      // Rethrown so that Lambda's asynchronous retries see a function error.
-      throw ran.timedOut
-        ? new RunTimedOutError(job.jobId, delivery.scheduledTime, claim.attempt, durationMs)
-        : ran.error;
+      // Rethrown (a RunTimedOutError when aborted) so that Lambda's retries see a failure.
+      throw ran.error;
     }
     return {
       jobId: job.jobId,
