@@ -323,25 +323,29 @@ class Engine {
     }
   }
 
-  /** Prints a run once per finished attempt: when its status or attempt has changed. */
+  /**
+   * Prints a run once per finished attempt, when its status or attempt has changed, and once
+   * more if it becomes final without changing: a retry that was pending died before its claim.
+   */
   private async report(jobId: string, scheduledTime: string): Promise<void> {
     const run = await this.ledger.getRun(jobId, scheduledTime);
     if (!run || run.status === RunStatus.RUNNING) {
       return;
     }
-    const key = `${jobId}@${scheduledTime}`;
-    const state = `${run.status}#${run.attempt}`;
-    if (this.printed.get(key) === state) {
-      return;
-    }
-    this.printed.set(key, state);
     const retryPending = this.pending.some(
       (delivery) =>
         delivery.job.definition.jobId === jobId && delivery.scheduledTime === scheduledTime,
     );
     const job = this.jobs.get(jobId);
     const attemptsLeft = job !== undefined && run.attempt < job.definition.retryAttempts + 1;
-    this.onAttempt(toLine(run, !(isRetryable(run.status) && attemptsLeft && retryPending)));
+    const final = !(isRetryable(run.status) && attemptsLeft && retryPending);
+    const key = `${jobId}@${scheduledTime}`;
+    const state = `${run.status}#${run.attempt}#${final}`;
+    if (this.printed.get(key) === state) {
+      return;
+    }
+    this.printed.set(key, state);
+    this.onAttempt(toLine(run, final));
   }
 }
 

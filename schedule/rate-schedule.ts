@@ -3,6 +3,8 @@ import { checkCount, millisOf } from './instants.ts';
 import type { Schedule } from './types.ts';
 
 const UNIT_SECONDS = { minute: 60, hour: 3600, day: 86_400 } as const;
+/** Runs end with 2199, as the cron year field does: later instants are no runs, not errors. */
+const LAST_RUN_BEFORE_MS = Date.UTC(2200, 0, 1);
 type RateUnit = keyof typeof UNIT_SECONDS;
 
 /** Reads the inside of `rate(...)` into an interval in seconds. */
@@ -73,7 +75,7 @@ export class RateSchedule implements Schedule {
     this.timezone = timezone;
     this.intervalMs = intervalSeconds * 1000;
     this.anchorMs = anchorMs;
-    this.endMs = endMs ?? Number.POSITIVE_INFINITY;
+    this.endMs = Math.min(endMs ?? Number.POSITIVE_INFINITY, LAST_RUN_BEFORE_MS);
   }
 
   next(after: Date): Date | undefined {

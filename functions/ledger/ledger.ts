@@ -200,7 +200,7 @@ export class Ledger {
       const action: Step =
         next.kind !== 'claim' || picked !== null
           ? next
-          : next.expect.kind === 'absent'
+          : next.attempt === 1
             ? { kind: 'skip', expect: next.expect }
             : { kind: 'count' };
       const slot = picked ?? undefined;
@@ -414,18 +414,7 @@ export class Ledger {
       return undefined;
     }
     const now = new Date(nowMs).toISOString();
-    const startedAtMs = Date.parse(run.startedAt ?? now);
-    const leaseEndMs = run.leaseExpiresAt ?? nowMs;
-    const entry: AttemptRecord = {
-      attempt: run.attempt,
-      status: RunStatus.TIMED_OUT,
-      startedAt: run.startedAt ?? now,
-      finishedAt: now,
-      // The attempt died without a word: the lease it held is all the ledger knows of its time.
-      durationMs: Math.max(0, (run.leaseExpiresAt ?? startedAtMs) - startedAtMs),
-      errorName: 'LeaseExpired',
-      errorMessage: `the attempt's lease ended at ${new Date(leaseEndMs).toISOString()}`,
-    };
+    const entry = lapsedAttempt(run, nowMs);
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -561,6 +550,9 @@ export class Ledger {
       leaseExpiresAt: delivery.deadlineMs,
     };
     const run = expectationCondition(step.expect, nowMs);
+    // A takeover ends the attempt whose lease ran out, as the sweeper would have.
+    const lapsed =
+      step.expect.kind === 'expired-lease' ? lapsedAttempt(step.expect.run, nowMs) : undefined;
     const items: TransactItem[] = [
       {
         Update: {
@@ -580,6 +572,7 @@ export class Ledger {
               'executionId = :executionId',
               'recordedAt = if_not_exists(recordedAt, :startedAt)',
               slot !== undefined && '#slot = :slot',
+              lapsed && '#attempts = list_append(if_not_exists(#attempts, :none), :lapsed)',
             ],
             add: ['deliveries :one'],
             remove: [
@@ -597,9 +590,11 @@ export class Ledger {
             '#attempt': 'attempt',
             '#error': 'error',
             '#slot': 'slot',
+            ...(lapsed ? { '#attempts': 'attempts' } : {}),
           },
           ExpressionAttributeValues: {
             ...run.values,
+            ...(lapsed ? { ':none': [], ':lapsed': [lapsed] } : {}),
             ':running': RunStatus.RUNNING,
             ':attempt': step.attempt,
             ':token': claim.token,
@@ -617,17 +612,19 @@ export class Ledger {
         },
       },
     ];
-    const replacesNotDelivered =
-      step.expect.kind === 'status' && step.expect.run.status === RunStatus.NOT_DELIVERED;
+    const changes: Partial<Record<RunStatus, number>> = {
+      ...(step.expect.kind === 'status' && step.expect.run.status === RunStatus.NOT_DELIVERED
+        ? { [RunStatus.NOT_DELIVERED]: -1 }
+        : {}),
+      ...(lapsed ? { [RunStatus.TIMED_OUT]: 1 } : {}),
+    };
+    const counting = countActions(changes);
     if (slot !== undefined) {
       items.push({
         Update: {
           TableName: this.tableName,
           Key: jobKey(job.jobId),
-          UpdateExpression: updateExpression({
-            set: ['#slots.#slot = :lease'],
-            add: [replacesNotDelivered && '#counts.#nd :minusOne'],
-          }),
+          UpdateExpression: updateExpression({ set: ['#slots.#slot = :lease'], add: counting.add }),
           ConditionExpression:
             'attribute_exists(#slots) AND ' +
             '(attribute_not_exists(#slots.#slot) OR #slots.#slot.#expires < :nowMs)',
@@ -635,9 +632,7 @@ export class Ledger {
             '#slots': 'slots',
             '#slot': slot,
             '#expires': 'expiresAt',
-            ...(replacesNotDelivered
-              ? { '#counts': 'counts', '#nd': RunStatus.NOT_DELIVERED }
-              : {}),
+            ...counting.names,
           },
           ExpressionAttributeValues: {
             ':lease': {
@@ -646,13 +641,13 @@ export class Ledger {
               expiresAt: claim.leaseExpiresAt,
             },
             ':nowMs': nowMs,
-            ...(replacesNotDelivered ? { ':minusOne': -1 } : {}),
+            ...counting.values,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       });
-    } else if (replacesNotDelivered) {
-      items.push(this.countOnJob(job.jobId, { [RunStatus.NOT_DELIVERED]: -1 }, startedAt));
+    } else if (counting.add.length > 0) {
+      items.push(this.countOnJob(job.jobId, changes, startedAt));
     }
     await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     return claim;
@@ -829,23 +824,20 @@ export class Ledger {
     now: string,
     lastRun?: LastRunRecord,
   ): TransactItem {
-    const statuses = Object.keys(changes) as RunStatus[];
+    const counting = countActions(changes);
     return {
       Update: {
         TableName: this.tableName,
         Key: jobKey(jobId),
         UpdateExpression: updateExpression({
           set: ['updatedAt = :now', lastRun && 'lastRun = :lastRun'],
-          add: statuses.map((status) => `#counts.#${status} :by${status}`),
+          add: counting.add,
         }),
         ConditionExpression: 'attribute_exists(#counts)',
-        ExpressionAttributeNames: {
-          '#counts': 'counts',
-          ...Object.fromEntries(statuses.map((status) => [`#${status}`, status])),
-        },
+        ExpressionAttributeNames: { '#counts': 'counts', ...counting.names },
         ExpressionAttributeValues: {
           ':now': now,
-          ...Object.fromEntries(statuses.map((status) => [`:by${status}`, changes[status]])),
+          ...counting.values,
           ...(lastRun ? { ':lastRun': lastRun } : {}),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -865,6 +857,42 @@ export class LedgerContentionError extends Error {
     this.jobId = jobId;
     this.scheduledTime = scheduledTime;
   }
+}
+
+/**
+ * The record of an attempt whose lease ran out with no finish: what the ledger knows of it is
+ * when it started and how long its lease was.
+ */
+function lapsedAttempt(run: RunRecord, nowMs: number): AttemptRecord {
+  const finishedAt = new Date(nowMs).toISOString();
+  const startedAtMs = Date.parse(run.startedAt ?? finishedAt);
+  const leaseEndMs = run.leaseExpiresAt ?? nowMs;
+  return {
+    attempt: run.attempt,
+    status: RunStatus.TIMED_OUT,
+    startedAt: run.startedAt ?? finishedAt,
+    finishedAt,
+    durationMs: Math.max(0, leaseEndMs - startedAtMs),
+    errorName: 'LeaseExpired',
+    errorMessage: `the attempt's lease ended at ${new Date(leaseEndMs).toISOString()}`,
+  };
+}
+
+/** The ADD actions that move a job's counters, with their placeholders. */
+function countActions(changes: Partial<Record<RunStatus, number>>): {
+  add: string[];
+  names: Record<string, string>;
+  values: Record<string, number>;
+} {
+  const statuses = Object.keys(changes) as RunStatus[];
+  return {
+    add: statuses.map((status) => `#counts.#${status} :by${status}`),
+    names: {
+      ...(statuses.length > 0 ? { '#counts': 'counts' } : {}),
+      ...Object.fromEntries(statuses.map((status) => [`#${status}`, status])),
+    },
+    values: Object.fromEntries(statuses.map((status) => [`:by${status}`, changes[status] ?? 0])),
+  };
 }
 
 /** The next step for a delivery, given what the ledger holds for its run. */

@@ -158,7 +158,21 @@ describe('Ledger.claim', () => {
       claimToken: retry.requestId,
       leaseExpiresAt: Date.parse('2026-04-02T12:03:00Z'),
     });
-    expect((await store.ledger.getJob(job.jobId))?.slots['0']?.token).toBe(retry.requestId);
+    const jobRecord = await store.ledger.getJob(job.jobId);
+    expect(jobRecord?.slots['0']?.token).toBe(retry.requestId);
+    // Attempt 1 ended when its lease did, and the record keeps it as the sweeper would have.
+    expect((await runOf(job, '2026-04-02T12:00:00Z')).attempts).toEqual([
+      {
+        attempt: 1,
+        status: 'TIMED_OUT',
+        startedAt: '2026-04-02T12:00:01.000Z',
+        finishedAt: '2026-04-02T12:02:00.000Z',
+        durationMs: 60_000,
+        errorName: 'LeaseExpired',
+        errorMessage: "the attempt's lease ended at 2026-04-02T12:01:01.000Z",
+      },
+    ]);
+    expect(jobRecord?.counts).toEqual({ TIMED_OUT: 1 });
   });
 
   it('counts a delivery during a live lease as a duplicate, and runs nothing', async () => {
@@ -355,8 +369,12 @@ describe('Ledger.finish', () => {
     const run = await runOf(job, '2026-04-03T14:00:00Z');
     expect(run).toMatchObject({ status: RunStatus.SUCCEEDED, attempt: 2, durationMs: 30_000 });
     expect(run.error).toBeUndefined();
-    expect(run.attempts?.map((entry) => [entry.attempt, entry.status])).toEqual([[2, 'SUCCEEDED']]);
-    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ SUCCEEDED: 1 });
+    // Attempt 1 is on record as the lease that ran out; its late FAILED is not.
+    expect(run.attempts?.map((entry) => [entry.attempt, entry.status])).toEqual([
+      [1, 'TIMED_OUT'],
+      [2, 'SUCCEEDED'],
+    ]);
+    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ TIMED_OUT: 1, SUCCEEDED: 1 });
   });
 
   it('refuses a stale finisher while the newer attempt runs, and keeps its slot', async () => {
@@ -384,7 +402,8 @@ describe('Ledger.finish', () => {
     });
     const jobRecord = await store.ledger.getJob(job.jobId);
     expect(jobRecord?.slots['0']?.token).toBe(newer.token);
-    expect(jobRecord?.counts).toEqual({});
+    // Only the takeover has counted: it ended attempt 1 as TIMED_OUT.
+    expect(jobRecord?.counts).toEqual({ TIMED_OUT: 1 });
   });
 });
 
@@ -493,6 +512,40 @@ describe('NOT_DELIVERED delivered late', () => {
     });
     expect((await own.ledger.getJob(job.jobId))?.counts).toEqual({ NOT_DELIVERED: 0, MISSED: 1 });
     await own.drop();
+  });
+});
+
+describe('NOT_DELIVERED delivered on time without a free slot', () => {
+  it('becomes SKIPPED and moves its count from NOT_DELIVERED to SKIPPED', async () => {
+    // Prepare: 12:05 holds the only slot for ten minutes; the sweeper has already written
+    // 12:00 NOT_DELIVERED (as clock skew between sweeper and function can make it do).
+    const job = await registeredJob();
+    await claimOrThrow(
+      store.ledger,
+      deliveryOf(job, '2026-04-06T12:05:00Z', Date.parse('2026-04-06T12:05:01Z'), 600_000),
+    );
+    await store.ledger.recordNotDelivered(
+      job,
+      '2026-04-06T12:00:00Z',
+      Date.parse('2026-04-06T12:05:02Z'),
+    );
+
+    // Act: the 12:00 delivery arrives within its grace of 300 s, at 12:04:59 by the
+    // function's clock.
+    const outcome = await store.ledger.claim(
+      deliveryOf(job, '2026-04-06T12:00:00Z', Date.parse('2026-04-06T12:04:59Z')),
+    );
+
+    // Assess
+    expect(outcome.kind).toBe('skipped');
+    expect(await runOf(job, '2026-04-06T12:00:00Z')).toMatchObject({
+      status: RunStatus.SKIPPED,
+      deliveries: 1,
+    });
+    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({
+      NOT_DELIVERED: 0,
+      SKIPPED: 1,
+    });
   });
 });
 

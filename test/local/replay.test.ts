@@ -154,6 +154,22 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
   }, 120_000);
 });
 
+describe('a replay with every kind of fault at once', () => {
+  it('prints exactly one final line per run, and the final lines agree with the ledger', async () => {
+    const { lines, summaries } = await replay(
+      { duplicates: 0.3, late: 0.1, crash: 0.1, seed: 3 },
+      new Date('2026-03-07T03:00:00Z'),
+    );
+
+    const finals = lines.filter((line) => line.final);
+    const runs = finals.map((line) => `${line.jobId}@${line.scheduledTime}`);
+    expect(new Set(runs).size).toBe(runs.length);
+    for (const summary of summaries) {
+      expect(finalStatuses(lines, summary.jobId)).toEqual(summary.statuses);
+    }
+  }, 120_000);
+});
+
 describe('a crashed attempt holding the only slot', () => {
   it('makes the next runs SKIPPED until its lease ends, then the sweeper ends it', async () => {
     // Prepare: every minute, 150 s timeout, one slot. The 00:00 attempt dies at once and its
