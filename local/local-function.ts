@@ -24,6 +24,11 @@ export type InvokeResult =
 
 export interface InvokeOptions {
   readonly virtualNowMs: number;
+  /**
+   * Lambda keeps an asynchronous invocation's request id through its retries.
+   * @default - a new one
+   */
+  readonly requestId?: string;
   readonly crash?: WorkerRequest['crash'];
 }
 
@@ -60,7 +65,7 @@ export class LocalFunction {
     const request: WorkerRequest = {
       id: this.nextId++,
       event,
-      requestId: randomUUID(),
+      requestId: options.requestId ?? randomUUID(),
       timeoutMs: this.options.timeoutMs,
       virtualNowMs: options.virtualNowMs,
       crash: options.crash,

@@ -56,6 +56,8 @@ interface Delivery {
   readonly event: unknown;
   /** 1 for the delivery Scheduler makes, 2 and 3 for Lambda's retries of it. */
   readonly lambdaAttempt: number;
+  /** Lambda's request id for the invocation, the same in each of its retries. */
+  readonly requestId: string;
 }
 
 /**
@@ -275,6 +277,7 @@ class Engine {
         job,
         scheduledTime,
         event: eventFor(job, scheduledTime),
+        requestId: randomUUID(),
         lambdaAttempt: 1,
       });
     }
@@ -299,7 +302,11 @@ class Engine {
     }
     const crash: Crash = this.faults.crashOf();
     const startedMs = Date.now();
-    const result: InvokeResult = await fn.invoke(delivery.event, { virtualNowMs: nowMs, crash });
+    const result: InvokeResult = await fn.invoke(delivery.event, {
+      virtualNowMs: nowMs,
+      requestId: delivery.requestId,
+      crash,
+    });
     const endedMs = nowMs + (Date.now() - startedMs);
     if (result.kind !== 'returned' && delivery.lambdaAttempt <= job.definition.retryAttempts) {
       const delayMs =

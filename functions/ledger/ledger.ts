@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
@@ -38,7 +39,10 @@ export interface Delivery {
   readonly scheduledTime: string;
   readonly scheduleArn: string;
   readonly executionId: string;
-  /** The Lambda request id: it becomes the claim token of the attempt it starts. */
+  /**
+   * The Lambda request id, recorded with the claim. It is no claim token: Lambda's retries of
+   * an asynchronous invocation keep the request id of the first, so each claim draws its own.
+   */
   readonly requestId: string;
   readonly nowMs: number;
   /** The function's deadline, epoch milliseconds: the lease of a claim ends there. */
@@ -544,7 +548,7 @@ export class Ledger {
       jobId: job.jobId,
       scheduledTime: delivery.scheduledTime,
       attempt: step.attempt,
-      token: delivery.requestId,
+      token: randomUUID(),
       slot,
       startedAtMs: nowMs,
       leaseExpiresAt: delivery.deadlineMs,
@@ -570,6 +574,7 @@ export class Ledger {
               'scheduledTime = :scheduledTime',
               'scheduleArn = :arn',
               'executionId = :executionId',
+              'requestId = :requestId',
               'recordedAt = if_not_exists(recordedAt, :startedAt)',
               slot !== undefined && '#slot = :slot',
               lapsed && '#attempts = list_append(if_not_exists(#attempts, :none), :lapsed)',
@@ -605,6 +610,7 @@ export class Ledger {
             ':scheduledTime': delivery.scheduledTime,
             ':arn': delivery.scheduleArn,
             ':executionId': delivery.executionId,
+            ':requestId': delivery.requestId,
             ':one': 1,
             ...(slot === undefined ? {} : { ':slot': slot }),
           },

@@ -25,6 +25,8 @@ export interface RunRecord {
   readonly attempts?: readonly AttemptRecord[];
   readonly scheduleArn?: string;
   readonly executionId?: string;
+  /** The Lambda request id of the attempt that last claimed the run. */
+  readonly requestId?: string;
   /** When the ledger first learnt of this run, ISO-8601. */
   readonly recordedAt: string;
   /** Epoch seconds when DynamoDB's TTL may delete the item. */

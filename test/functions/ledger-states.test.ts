@@ -149,17 +149,18 @@ describe('Ledger.claim', () => {
     const second = await claimOrThrow(store.ledger, retry);
 
     // Assess
-    expect(second).toMatchObject({ attempt: 2, token: retry.requestId, slot: '0' });
+    expect(second).toMatchObject({ attempt: 2, slot: '0' });
     expect(second.token).not.toBe(first.token);
     expect(await runOf(job, '2026-04-02T12:00:00Z')).toMatchObject({
       status: RunStatus.RUNNING,
       attempt: 2,
       deliveries: 2,
-      claimToken: retry.requestId,
+      claimToken: second.token,
+      requestId: retry.requestId,
       leaseExpiresAt: Date.parse('2026-04-02T12:03:00Z'),
     });
     const jobRecord = await store.ledger.getJob(job.jobId);
-    expect(jobRecord?.slots['0']?.token).toBe(retry.requestId);
+    expect(jobRecord?.slots['0']?.token).toBe(second.token);
     // Attempt 1 ended when its lease did, and the record keeps it as the sweeper would have.
     expect((await runOf(job, '2026-04-02T12:00:00Z')).attempts).toEqual([
       {
