@@ -10,6 +10,7 @@ import { sweep } from '../functions/sweeper/sweep.ts';
 import { formatUtc, parseSchedule, type Schedule } from '../schedule/index.ts';
 import type { LocalJob } from './app-loader.ts';
 import { localClient, startDynamoDbLocal } from './dynamodb-local.ts';
+import { LocalRuntimeError } from './errors.ts';
 import { type Crash, type FaultOptions, FaultPlan, NO_FAULTS } from './faults.ts';
 import { type InvokeResult, LocalFunction } from './local-function.ts';
 import { type AttemptLine, type JobSummary, summarize } from './report.ts';
@@ -76,7 +77,7 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
   const functions = new Map<string, LocalFunction>();
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   try {
-    await createTable(client, tableName);
+    await createTable(client, tableName, endpoint);
     const ledger = new Ledger({
       client: DynamoDBDocumentClient.from(client, {
         marshallOptions: { removeUndefinedValues: true },
@@ -426,13 +427,21 @@ function functionEnvironment(
 async function createTable(
   client: ReturnType<typeof localClient>,
   tableName: string,
+  endpoint: string,
 ): Promise<void> {
   try {
     await client.send(new CreateTableCommand(ledgerTableInput(tableName)));
   } catch (error) {
     // With --data or --endpoint the ledger of an earlier run is kept, and used.
-    if (!(error instanceof ResourceInUseException)) {
-      throw error;
+    if (error instanceof ResourceInUseException) {
+      return;
     }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new LocalRuntimeError(
+      `could not create the ledger in DynamoDB at ${endpoint}: ${reason}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
