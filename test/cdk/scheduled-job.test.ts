@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, Errors, aws_lambda as lambda, type Stack, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -8,6 +7,7 @@ import { JobSchedule } from '../../cdk/job-schedule.ts';
 import { ScheduledJob, type ScheduledJobProps } from '../../cdk/scheduled-job.ts';
 import type { JobDefinition } from '../../functions/job-definition.ts';
 import { ScheduleError } from '../../schedule/index.ts';
+import { sharedCases } from '../support/shared-cases.ts';
 import { flatten, removeOutdirs, resourceNamed, statementsOfRole, testStack } from './helpers.ts';
 
 afterAll(removeOutdirs);
@@ -15,15 +15,7 @@ afterAll(removeOutdirs);
 const ENTRY = fileURLToPath(new URL('./fixtures/job.ts', import.meta.url));
 const NOW = new Date('2026-01-15T12:00:00Z');
 
-interface ScheduleCase {
-  readonly name: string;
-  readonly expression: string;
-  readonly timezone: string;
-  readonly error?: boolean;
-}
-const cases: ScheduleCase[] = JSON.parse(
-  readFileSync(new URL('../../../shared/cases/schedules.json', import.meta.url), 'utf8'),
-).cases;
+const cases = sharedCases;
 
 type JobOverrides = Partial<ScheduledJobProps> & Record<string, unknown>;
 

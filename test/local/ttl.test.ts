@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('deleteExpired', () => {
-  it('deletes runs past their retention, successes after 30 days and the rest after 90', async () => {
+  it('deletes runs past their retention: successes after 30 days, others after 90', async () => {
     // Prepare: retention 30 days for SUCCEEDED, 90 for others; both runs end at about T.
     const job = await registerUniqueJob(store.ledger, T - DAY_MS, {
       retention: { succeededDays: 30, otherDays: 90 },

@@ -1,21 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { preview, previewLines } from '../../local/commands/preview.ts';
 import { parseSchedule } from '../../schedule/index.ts';
+import { sharedCases } from '../support/shared-cases.ts';
 
-interface SharedCase {
-  readonly name: string;
-  readonly expression: string;
-  readonly timezone: string;
-  readonly from?: string;
-  readonly start?: string;
-  readonly end?: string;
-  readonly next?: readonly string[];
-  readonly error?: boolean;
-}
-
-const file = new URL('../../../shared/cases/schedules.json', import.meta.url);
-const { cases } = JSON.parse(readFileSync(file, 'utf8')) as { cases: SharedCase[] };
+const cases = sharedCases;
 
 async function run(argv: string[]) {
   const stdout: string[] = [];

@@ -1,20 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatUtc, parseSchedule, ScheduleError } from '../../schedule/index.ts';
+import { type SharedCase, sharedCases } from '../support/shared-cases.ts';
 
-interface SharedCase {
-  readonly name: string;
-  readonly expression: string;
-  readonly timezone: string;
-  readonly from?: string;
-  readonly start?: string;
-  readonly end?: string;
-  readonly next?: readonly string[];
-  readonly error?: boolean;
-}
-
-const file = new URL('../../../shared/cases/schedules.json', import.meta.url);
-const { cases } = JSON.parse(readFileSync(file, 'utf8')) as { cases: SharedCase[] };
+const cases = sharedCases;
 
 const specOf = (c: SharedCase) => ({
   expression: c.expression,
