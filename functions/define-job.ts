@@ -208,7 +208,14 @@ async function runHandler<TInput>(
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeUp = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), Math.max(0, attempt.abortAtMs - now()));
+    // Node arms timers from the event loop's cached time, which lags the clock when the loop
+    // is busy, so a timer can fire a little early: re-arm until the abort time has come.
+    const arm = (): void => {
+      const leftMs = attempt.abortAtMs - now();
+      timer = leftMs > 0 ? setTimeout(arm, leftMs) : undefined;
+      if (leftMs <= 0) resolve('timeout');
+    };
+    arm();
   });
   const run: RunContext<TInput> = {
     jobId: attempt.claim.jobId,
