@@ -13,7 +13,10 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   type DynamoDBClient,
+  PutItemCommand,
   ResourceNotFoundException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -190,12 +193,29 @@ export interface LedgerBenchResult {
   readonly powertools: VariantFigures;
   /** cronledger added median / Powertools added median. */
   readonly addedLatencyRatioVsPowertools: number;
+  /** What DynamoDB Local itself charges for each design's two requests, with minimal items. */
+  readonly floor: FloorFigures;
+}
+
+interface FloorFigures {
+  /** Two two-item TransactWriteItems: a claim and a finish that keep run and job atomic. */
+  readonly transactionPairMedianMs: number;
+  /** A conditional PutItem and an UpdateItem, as Powertools sends them. */
+  readonly singleWritePairMedianMs: number;
+  /** transactionPair / singleWritePair: the ratio no two-transaction design can go below. */
+  readonly ratio: number;
 }
 
 type Invoke = () => Promise<unknown>;
 
 interface Variant {
-  readonly name: 'bare' | 'wrapper' | 'ledgerPath' | 'powertools';
+  readonly name:
+    | 'bare'
+    | 'wrapper'
+    | 'ledgerPath'
+    | 'powertools'
+    | 'transactionPair'
+    | 'singleWritePair';
   /** Builds the invocation for one round, outside the timed region. */
   prepare(scheduledTime: string): Invoke;
   readonly samples: number[];
@@ -341,6 +361,7 @@ async function benchLedger(dynamodb: DynamoDbLocal): Promise<LedgerBenchResult> 
     }),
   });
 
+  const floorClient = localClient(dynamodb.endpoint);
   const variants: Variant[] = [
     {
       name: 'bare',
@@ -377,6 +398,28 @@ async function benchLedger(dynamodb: DynamoDbLocal): Promise<LedgerBenchResult> 
         const event = schedulerEvent('bench-powertools', scheduledTime);
         const context = lambdaContext('bench-powertools');
         return () => idempotent(event, context);
+      },
+      samples: [],
+    },
+    {
+      name: 'transactionPair',
+      prepare: (scheduledTime) => {
+        const [claim, finish] = floorTransactions(ledgerTable, 'bench-floor-tx', scheduledTime);
+        return async () => {
+          await floorClient.send(claim);
+          await floorClient.send(finish);
+        };
+      },
+      samples: [],
+    },
+    {
+      name: 'singleWritePair',
+      prepare: (scheduledTime) => {
+        const [put, update] = floorSingleWrites(powertoolsTable, scheduledTime);
+        return async () => {
+          await floorClient.send(put);
+          await floorClient.send(update);
+        };
       },
       samples: [],
     },
@@ -440,7 +483,9 @@ async function benchLedger(dynamodb: DynamoDbLocal): Promise<LedgerBenchResult> 
 
   await admin.send(new DeleteTableCommand({ TableName: ledgerTable }));
   await admin.send(new DeleteTableCommand({ TableName: powertoolsTable }));
-  for (const client of [admin, ledgerClient, powertoolsClient]) client.destroy();
+  for (const client of [admin, ledgerClient, powertoolsClient, floorClient]) client.destroy();
+  const transactionPair = median(added(byName.transactionPair));
+  const singleWritePair = median(added(byName.singleWritePair));
 
   return {
     warmupRounds: WARMUP_ROUNDS,
@@ -457,7 +502,87 @@ async function benchLedger(dynamodb: DynamoDbLocal): Promise<LedgerBenchResult> 
       wrapper.addedLatencyMedianMs / powertools.addedLatencyMedianMs,
       2,
     ),
+    floor: {
+      transactionPairMedianMs: round(transactionPair),
+      singleWritePairMedianMs: round(singleWritePair),
+      ratio: round(transactionPair / singleWritePair, 2),
+    },
   };
+}
+
+/**
+ * The least a claim and a finish can send when each writes the run and its job in one
+ * transaction: a conditional write of a small run item and a counter on the job item.
+ */
+function floorTransactions(
+  tableName: string,
+  jobId: string,
+  scheduledTime: string,
+): [TransactWriteItemsCommand, TransactWriteItemsCommand] {
+  const run = { pk: { S: `RUN#${jobId}` }, sk: { S: scheduledTime } };
+  const job = { pk: { S: 'JOBS' }, sk: { S: `JOB#${jobId}` } };
+  const count = (field: string) => ({
+    Update: {
+      TableName: tableName,
+      Key: job,
+      UpdateExpression: `ADD ${field} :one`,
+      ExpressionAttributeValues: { ':one': { N: '1' } },
+    },
+  });
+  return [
+    new TransactWriteItemsCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...run, status: { S: RunStatus.RUNNING } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        count('claims'),
+      ],
+    }),
+    new TransactWriteItemsCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: tableName,
+            Key: run,
+            UpdateExpression: 'SET #status = :done',
+            ConditionExpression: '#status = :running',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':done': { S: RunStatus.SUCCEEDED },
+              ':running': { S: RunStatus.RUNNING },
+            },
+          },
+        },
+        count('finishes'),
+      ],
+    }),
+  ];
+}
+
+/** Powertools' two requests, with minimal items: claim a key, then complete it. */
+function floorSingleWrites(
+  tableName: string,
+  scheduledTime: string,
+): [PutItemCommand, UpdateItemCommand] {
+  const key = { id: { S: `bench-floor#${scheduledTime}` } };
+  return [
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { ...key, status: { S: 'INPROGRESS' } },
+      ConditionExpression: 'attribute_not_exists(id)',
+    }),
+    new UpdateItemCommand({
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: 'SET #status = :done',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':done': { S: 'COMPLETED' } },
+    }),
+  ];
 }
 
 function perRun(operations: Record<string, number>, runs: number): Record<string, number> {
@@ -671,6 +796,12 @@ function printLedger(result: LedgerBenchResult): void {
   }
   console.log(
     `cronledger added median / Powertools added median: ${result.addedLatencyRatioVsPowertools}`,
+  );
+  const { floor } = result;
+  console.log(
+    `DynamoDB Local alone, minimal items: two 2-item transactions ` +
+      `${ms(floor.transactionPairMedianMs)} ms, a PutItem and an UpdateItem ` +
+      `${ms(floor.singleWritePairMedianMs)} ms: ratio ${floor.ratio}`,
   );
 }
 

@@ -655,8 +655,21 @@ export class Ledger {
     } else if (counting.add.length > 0) {
       items.push(this.countOnJob(job.jobId, changes, startedAt));
     }
-    await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    await this.write(items);
     return claim;
+  }
+
+  /**
+   * Sends the items as one transaction, or as a plain conditional update when there is only
+   * one: the same guarantee at about half the latency. Refusals read the same either way.
+   */
+  private async write(items: TransactItem[]): Promise<void> {
+    const [only] = items;
+    if (items.length === 1 && only?.Update) {
+      await this.client.send(new UpdateCommand(only.Update));
+      return;
+    }
+    await this.client.send(new TransactWriteCommand({ TransactItems: items }));
   }
 
   /** Records a first delivery that does not run: MISSED (too late) or SKIPPED (no slot). */
