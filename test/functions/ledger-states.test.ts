@@ -565,7 +565,7 @@ describe('TIMED_OUT by the wrapper', () => {
     let abortedAtMs = 0;
     const fn = defineJob(
       (run) =>
-        new Promise((resolve) =>
+        new Promise<void>((resolve) =>
           run.signal.addEventListener('abort', () => {
             abortedAtMs = Date.now();
             resolve();
