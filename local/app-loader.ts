@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, AppProps } from 'aws-cdk-lib';
@@ -26,6 +27,11 @@ export interface LoadedApp {
  * jobs off the construct tree. The module must export `createApp(props)`, as cdk/app.ts does.
  */
 export async function loadApp(modulePath: string): Promise<LoadedApp> {
+  if (!existsSync(resolve(modulePath))) {
+    throw new UsageError(
+      `--app must name a CDK app module, got: ${modulePath} (no such file in ${process.cwd()})`,
+    );
+  }
   const module = (await import(pathToFileURL(resolve(modulePath)).href)) as {
     createApp?: (props?: AppProps) => App;
   };

@@ -33,10 +33,12 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         return await preview(args, out, options);
       }
       case undefined:
+        out.stderr(USAGE);
+        return 2;
       case '--help':
       case 'help':
         out.stdout(USAGE);
-        return command === undefined ? 2 : 0;
+        return 0;
       default:
         throw new UsageError(`unknown command \`${command}\`; expected start or preview`);
     }

@@ -3,7 +3,7 @@ import { CreateTableCommand, ResourceInUseException } from '@aws-sdk/client-dyna
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CONTEXT_KEY, type JobDefinition, JobEnvironment } from '../functions/job-definition.ts';
 import { Ledger } from '../functions/ledger/ledger.ts';
-import type { RunRecord } from '../functions/ledger/records.ts';
+import type { AttemptRecord, RunRecord } from '../functions/ledger/records.ts';
 import { ledgerTableInput } from '../functions/ledger/schema.ts';
 import { isRetryable, RunStatus } from '../functions/ledger/status.ts';
 import { sweep } from '../functions/sweeper/sweep.ts';
@@ -38,10 +38,22 @@ export interface RuntimeOptions {
   readonly functionLogs?: boolean;
   /** Each finished attempt, as it happens. */
   readonly onAttempt: (line: AttemptLine) => void;
+  /**
+   * An invocation that failed without the ledger recording it: the handler module did not
+   * load, the wrapper could not reach the ledger, or the handler does not use defineJob.
+   */
+  readonly onFunctionError?: (failure: FunctionFailure) => void;
   /** Stops a real-time run. */
   readonly signal?: AbortSignal;
   /** Called once the ledger is ready and the first deliveries are due. */
   readonly onReady?: (info: { endpoint: string; tableName: string }) => void;
+}
+
+export interface FunctionFailure {
+  readonly jobId: string;
+  readonly scheduledTime: string;
+  /** `name: message` of the error the function threw. */
+  readonly error: string;
 }
 
 export interface RuntimeResult {
@@ -101,6 +113,7 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
       functions,
       new FaultPlan(options.faults ?? NO_FAULTS),
       options.onAttempt,
+      options.onFunctionError,
     );
     const replay = options.from !== undefined && options.until !== undefined;
     const from = options.from ?? new Date();
@@ -127,7 +140,8 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
 
 class Engine {
   private readonly pending: Delivery[] = [];
-  private readonly printed = new Map<string, string>();
+  /** Per run: the attempts printed already, and the last state printed. */
+  private readonly printed = new Map<string, { attempts: Set<number>; state: string }>();
   private lastExpiryMs = Number.NEGATIVE_INFINITY;
   /** The end of a replay's window: the emulated Scheduler fires nothing from there on. */
   private expectedUntilMs: number | undefined;
@@ -139,6 +153,7 @@ class Engine {
     private readonly functions: ReadonlyMap<string, LocalFunction>,
     private readonly faults: FaultPlan,
     private readonly onAttempt: (line: AttemptLine) => void,
+    private readonly onFunctionError: ((failure: FunctionFailure) => void) | undefined,
   ) {}
 
   /**
@@ -309,6 +324,9 @@ class Engine {
       crash,
     });
     const endedMs = nowMs + (Date.now() - startedMs);
+    if (result.kind === 'error') {
+      await this.checkRecorded(delivery, nowMs, result.error);
+    }
     if (result.kind !== 'returned' && delivery.lambdaAttempt <= job.definition.retryAttempts) {
       const delayMs =
         RETRY_DELAYS_MS[delivery.lambdaAttempt - 1] ?? RETRY_DELAYS_MS.at(-1) ?? 60_000;
@@ -316,6 +334,34 @@ class Engine {
         ...delivery,
         atMs: endedMs + delayMs,
         lambdaAttempt: delivery.lambdaAttempt + 1,
+      });
+    }
+  }
+
+  /**
+   * A failed invocation whose failure the ledger holds finished its run during the
+   * invocation, under the invocation's request id; any other failure would go unseen, since
+   * the ledger has nothing to show for it, so it is passed on.
+   */
+  private async checkRecorded(
+    delivery: Delivery,
+    startedAtMs: number,
+    error: { name: string; message: string },
+  ): Promise<void> {
+    if (!this.onFunctionError) {
+      return;
+    }
+    const { jobId } = delivery.job.definition;
+    const run = await this.ledger.getRun(jobId, delivery.scheduledTime);
+    const recorded =
+      run?.requestId === delivery.requestId &&
+      run.finishedAt !== undefined &&
+      Date.parse(run.finishedAt) >= startedAtMs;
+    if (!recorded) {
+      this.onFunctionError({
+        jobId,
+        scheduledTime: delivery.scheduledTime,
+        error: `${error.name}: ${error.message}`,
       });
     }
   }
@@ -332,12 +378,26 @@ class Engine {
   }
 
   /**
-   * Prints a run once per finished attempt, when its status or attempt has changed, and once
-   * more if it becomes final without changing: a retry that was pending died before its claim.
+   * Prints a run once per finished attempt, earlier attempts included (a duplicate or a
+   * takeover may have moved the run on before a report), and its last attempt once more if
+   * it becomes final without changing: a retry that was pending died before its claim.
    */
   private async report(jobId: string, scheduledTime: string): Promise<void> {
     const run = await this.ledger.getRun(jobId, scheduledTime);
-    if (!run || run.status === RunStatus.RUNNING) {
+    if (!run) {
+      return;
+    }
+    const key = `${jobId}@${scheduledTime}`;
+    const shown = this.printed.get(key) ?? { attempts: new Set<number>(), state: '' };
+    this.printed.set(key, shown);
+    for (const entry of run.attempts ?? []) {
+      const current = entry.attempt === run.attempt && run.status !== RunStatus.RUNNING;
+      if (!current && !shown.attempts.has(entry.attempt)) {
+        shown.attempts.add(entry.attempt);
+        this.onAttempt(pastAttemptLine(run, entry));
+      }
+    }
+    if (run.status === RunStatus.RUNNING) {
       return;
     }
     const retryPending = this.pending.some(
@@ -347,12 +407,12 @@ class Engine {
     const job = this.jobs.get(jobId);
     const attemptsLeft = job !== undefined && run.attempt < job.definition.retryAttempts + 1;
     const final = !(isRetryable(run.status) && attemptsLeft && retryPending);
-    const key = `${jobId}@${scheduledTime}`;
     const state = `${run.status}#${run.attempt}#${final}`;
-    if (this.printed.get(key) === state) {
+    if (shown.state === state) {
       return;
     }
-    this.printed.set(key, state);
+    shown.state = state;
+    shown.attempts.add(run.attempt);
     this.onAttempt(toLine(run, final));
   }
 }
@@ -371,6 +431,20 @@ function toLine(run: RunRecord, final: boolean): AttemptLine {
     deliveries: run.deliveries,
     final,
     error: run.error ? `${run.error.name}: ${run.error.message}` : undefined,
+  };
+}
+
+/** An attempt the run has moved past: never final, since a later one holds the run. */
+function pastAttemptLine(run: RunRecord, entry: AttemptRecord): AttemptLine {
+  return {
+    jobId: run.jobId,
+    scheduledTime: run.scheduledTime,
+    status: entry.status,
+    attempt: entry.attempt,
+    durationMs: entry.durationMs,
+    deliveries: run.deliveries,
+    final: false,
+    error: entry.errorName ? `${entry.errorName}: ${entry.errorMessage ?? ''}` : undefined,
   };
 }
 

@@ -9,6 +9,8 @@ import {
   ScheduleError,
   type ScheduleSpec,
 } from '../../schedule/index.ts';
+import { UsageError } from '../errors.ts';
+import { parseInstant } from './instant.ts';
 
 export interface PreviewOutput {
   readonly stdout: (text: string) => void;
@@ -54,15 +56,6 @@ Examples:
 
 const DEFAULT_COUNT = 10;
 const MAX_COUNT = 10_000;
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
-/** A usage mistake: reported on stderr with exit code 2, like a bad expression. */
-class PreviewUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PreviewUsageError';
-  }
-}
 
 /** `cronledger preview`: returns the process exit code (0, or 2 for invalid input). */
 export async function preview(
@@ -89,21 +82,21 @@ export async function preview(
       out.stdout(PREVIEW_USAGE);
       return 0;
     }
-    if (positionals.length > 1) throw new PreviewUsageError('give one expression, in quotes');
+    if (positionals.length > 1) throw new UsageError('give one expression, in quotes');
     const expression = positionals[0] ?? options.spec?.expression;
-    if (expression === undefined) throw new PreviewUsageError('an expression is required');
+    if (expression === undefined) throw new UsageError('an expression is required');
 
     const from =
       values.from === undefined
         ? (options.now ?? (() => new Date()))()
-        : instant(values.from, '--from');
+        : parseInstant('--from', values.from);
     const start =
-      values.start === undefined ? options.spec?.start : instant(values.start, '--start');
+      values.start === undefined ? options.spec?.start : parseInstant('--start', values.start);
     const schedule = parseSchedule({
       expression,
       timezone: values.tz ?? options.spec?.timezone,
       start,
-      end: values.end === undefined ? options.spec?.end : instant(values.end, '--end'),
+      end: values.end === undefined ? options.spec?.end : parseInstant('--end', values.end),
       // Without a StartDate a rate counts from its creation, which for a preview is --from.
       anchor: start === undefined ? from : undefined,
     });
@@ -116,7 +109,7 @@ export async function preview(
     }
     return 0;
   } catch (error) {
-    if (error instanceof ScheduleError || error instanceof PreviewUsageError) {
+    if (error instanceof ScheduleError || error instanceof UsageError) {
       out.stderr(`cronledger preview: ${error.message}`);
       return 2;
     }
@@ -193,21 +186,10 @@ function notesByRow(
   return notes.map((rowNotes) => rowNotes.join('; '));
 }
 
-function instant(text: string, flag: string): Date {
-  const date = INSTANT.test(text) ? new Date(text) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) {
-    throw new PreviewUsageError(
-      `${flag} must be an ISO 8601 instant with Z or an offset, e.g. 2026-03-01T00:00:00Z, ` +
-        `got: ${text}`,
-    );
-  }
-  return date;
-}
-
 function countOf(text: string): number {
   const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!(count >= 1 && count <= MAX_COUNT)) {
-    throw new PreviewUsageError(`--count must be a whole number 1-${MAX_COUNT}, got: ${text}`);
+    throw new UsageError(`--count must be a whole number 1-${MAX_COUNT}, got: ${text}`);
   }
   return count;
 }

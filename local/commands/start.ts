@@ -6,6 +6,7 @@ import { UsageError } from '../errors.ts';
 import { parseProbability } from '../faults.ts';
 import { AttemptPrinter, summaryTable } from '../report.ts';
 import { runLocal } from '../runtime.ts';
+import { parseInstant } from './instant.ts';
 
 export const START_USAGE = `Usage: cronledger start [options]   (npm start -- [options])
 
@@ -49,8 +50,8 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
     out.stdout(START_USAGE);
     return 0;
   }
-  const from = parseInstant('from', values.from);
-  const until = parseInstant('until', values.until);
+  const from = values.from === undefined ? undefined : parseInstant('--from', values.from);
+  const until = values.until === undefined ? undefined : parseInstant('--until', values.until);
   if ((from === undefined) !== (until === undefined)) {
     throw new UsageError('--from and --until go together: a replay needs both ends of its window');
   }
@@ -79,6 +80,8 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
         'it cannot run locally and is left out',
     );
   }
+  // Each kind of failure once per job: a handler that cannot load fails every delivery alike.
+  const failuresShown = new Set<string>();
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -103,6 +106,16 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
         }
       },
       onAttempt: (line) => out.stdout(values.json ? JSON.stringify(line) : printer.line(line)),
+      onFunctionError: ({ jobId, scheduledTime, error }) => {
+        const kind = `${jobId}\n${error}`;
+        if (!failuresShown.has(kind)) {
+          failuresShown.add(kind);
+          out.stderr(
+            `cronledger: ${jobId} @ ${scheduledTime} failed before the ledger recorded a run ` +
+              `(not shown again for this job): ${error}`,
+          );
+        }
+      },
     });
     if (values.json) {
       out.stdout(
@@ -125,19 +138,4 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-function parseInstant(name: string, raw: string | undefined): Date | undefined {
-  if (raw === undefined) {
-    return undefined;
-  }
-  const parsed = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw)
-    ? new Date(raw)
-    : new Date(Number.NaN);
-  if (Number.isNaN(parsed.getTime())) {
-    throw new UsageError(
-      `--${name} must be an ISO-8601 instant with a zone, e.g. 2026-03-07T00:00:00Z, got: ${raw}`,
-    );
-  }
-  return parsed;
 }

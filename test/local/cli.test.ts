@@ -48,8 +48,14 @@ describe('cronledger start', () => {
     [['--from', '2026-03-07T00:00:00Z'], '--from and --until go together'],
     [
       ['--from', 'yesterday', '--until', '2026-03-07T00:00:00Z'],
-      '--from must be an ISO-8601 instant',
+      '--from must be an ISO 8601 instant with Z or an offset',
     ],
+    [
+      ['--from', '2026-03-07', '--until', '2026-03-08T00:00:00Z'],
+      '--from must be an ISO 8601 instant with Z or an offset, e.g. 2026-03-07T00:00:00Z, ' +
+        'got: 2026-03-07',
+    ],
+    [['--app', 'no/such-app.ts'], '--app must name a CDK app module, got: no/such-app.ts'],
     [
       ['--from', '2026-03-08T00:00:00Z', '--until', '2026-03-07T00:00:00Z'],
       '--from must be before --until',
@@ -76,6 +82,14 @@ describe('cronledger start', () => {
       'Invalid/sunday-report: schedule day-of-week: `day-of-week` must be 1-7 or SUN-SAT with ' +
         '1 = Sunday, got: 0',
     );
+  });
+
+  it('prints the usage on stderr and exits with status 2 without a command', async () => {
+    const { status, stdout, stderr } = await run([]);
+
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('Usage: cronledger <command> [options]');
   });
 
   it('exits with status 2 on an unknown command', async () => {

@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { Ledger } from '../../functions/ledger/ledger.ts';
 import { RunStatus } from '../../functions/ledger/status.ts';
 import { type LoadedApp, loadApp } from '../../local/app-loader.ts';
+import { localClient } from '../../local/dynamodb-local.ts';
 import type { FaultOptions } from '../../local/faults.ts';
 import type { AttemptLine, JobSummary } from '../../local/report.ts';
-import { runLocal } from '../../local/runtime.ts';
+import { type FunctionFailure, runLocal } from '../../local/runtime.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FROM = new Date('2026-03-07T00:00:00Z');
@@ -26,16 +29,17 @@ const HALF_HOUR = new Date('2026-03-07T00:30:00Z');
 
 async function replay(faults?: FaultOptions, until = UNTIL) {
   const lines: AttemptLine[] = [];
+  const tableName = `replay-${randomUUID()}`;
   const result = await runLocal({
     jobs: app.jobs,
     from: FROM,
     until,
     endpoint: inject('dynamodbEndpoint'),
-    tableName: `replay-${randomUUID()}`,
+    tableName,
     faults,
     onAttempt: (line) => lines.push(line),
   });
-  return { lines, summaries: result.summaries };
+  return { lines, summaries: result.summaries, tableName };
 }
 
 function finalStatuses(lines: readonly AttemptLine[], jobId: string): Record<string, number> {
@@ -156,7 +160,7 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
 
 describe('a replay with every kind of fault at once', () => {
   it('prints one final line per run, and the final lines agree with the ledger', async () => {
-    const { lines, summaries } = await replay(
+    const { lines, summaries, tableName } = await replay(
       { duplicates: 0.3, late: 0.1, crash: 0.1, seed: 3 },
       new Date('2026-03-07T03:00:00Z'),
     );
@@ -167,6 +171,26 @@ describe('a replay with every kind of fault at once', () => {
     for (const summary of summaries) {
       expect(finalStatuses(lines, summary.jobId)).toEqual(summary.statuses);
     }
+    // Every attempt the ledger holds was printed, those a later attempt moved past included.
+    const client = localClient(inject('dynamodbEndpoint'));
+    const ledger = new Ledger({ client: DynamoDBDocumentClient.from(client), tableName });
+    const printed = new Set(
+      lines.map((line) => `${line.jobId}@${line.scheduledTime}#${line.attempt}:${line.status}`),
+    );
+    let attempts = 0;
+    for (const summary of summaries) {
+      for (const run of await ledger.listRuns(summary.jobId)) {
+        for (const entry of run.attempts ?? []) {
+          attempts += 1;
+          expect(printed).toContain(
+            `${run.jobId}@${run.scheduledTime}#${entry.attempt}:${entry.status}`,
+          );
+        }
+      }
+    }
+    client.destroy();
+    // 3 hours: 36 heartbeats, 3 flaky-syncs with up to 3 attempts each.
+    expect(attempts).toBeGreaterThanOrEqual(36);
   }, 120_000);
 });
 
@@ -202,6 +226,52 @@ describe('a crashed attempt holding the only slot', () => {
       ['00:03', 'SUCCEEDED', 1],
       ['00:04', 'SUCCEEDED', 1],
       ['00:05', 'SUCCEEDED', 1],
+    ]);
+  }, 120_000);
+});
+
+describe('a function that fails before the ledger sees it', () => {
+  it('is passed on for every failed invocation, and only then', async () => {
+    // Prepare: two jobs every ten minutes, both failing every invocation; one cannot even load
+    // its handler module, the other fails inside defineJob, which records it.
+    const failing = await loadApp(`${ROOT}/test/local/fixtures/failing-app.ts`);
+    const lines: AttemptLine[] = [];
+    const failures: FunctionFailure[] = [];
+
+    // Act: runs at 00:00, 00:10 and 00:20, each with Lambda's two retries.
+    await runLocal({
+      jobs: failing.jobs,
+      from: FROM,
+      until: HALF_HOUR,
+      endpoint: inject('dynamodbEndpoint'),
+      tableName: `failing-${randomUUID()}`,
+      onAttempt: (line) => lines.push(line),
+      onFunctionError: (failure) => failures.push(failure),
+    });
+
+    // Assess: 3 runs x 3 invocations of the unloadable job, each passed on; the ledger never
+    // heard of them, so the sweeper records them NOT_DELIVERED. The recorded failures are not
+    // passed on: they are FAILED runs at attempt 3.
+    expect(failures).toHaveLength(9);
+    expect(new Set(failures.map((failure) => failure.jobId))).toEqual(new Set(['unloadable']));
+    expect(failures.map((failure) => failure.scheduledTime).sort()).toEqual(
+      ['00:00', '00:10', '00:20'].flatMap((time) => Array(3).fill(`2026-03-07T${time}:00Z`)),
+    );
+    expect(failures[0]?.error).toMatch(/cronledger-no-such-package/);
+    const finals = (jobId: string) =>
+      lines
+        .filter((line) => line.final && line.jobId === jobId)
+        .map((line) => [line.scheduledTime.slice(11, 16), line.status, line.attempt])
+        .sort();
+    expect(finals('unloadable')).toEqual([
+      ['00:00', 'NOT_DELIVERED', 0],
+      ['00:10', 'NOT_DELIVERED', 0],
+      ['00:20', 'NOT_DELIVERED', 0],
+    ]);
+    expect(finals('always-fails')).toEqual([
+      ['00:00', 'FAILED', 3],
+      ['00:10', 'FAILED', 3],
+      ['00:20', 'FAILED', 3],
     ]);
   }, 120_000);
 });

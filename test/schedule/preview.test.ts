@@ -138,6 +138,8 @@ describe('preview refuses invalid input with exit code 2', () => {
       ['cron(0 12 * * ? *)', '--from', '2026-01-01T00:00:00'],
       /--from must be an ISO 8601 instant with Z/,
     ],
+    [['cron(0 12 * * ? *)', '--from', '2026-03-07'], /--from must be an ISO 8601 instant with Z/],
+    [['cron(0 12 * * ? *)', '--end', '2026-03-07T10:00Z+01'], /--end must be an ISO 8601/],
     [['cron(0 12 * * ? *)', '--start', '2026-13-01T00:00:00Z'], /--start must be an ISO 8601/],
     [['cron(0 12 * * ? *)', '--count', '0'], /--count must be a whole number/],
     [['cron(0 12 * * ? *)', '--count', '2.5'], /--count must be a whole number/],
