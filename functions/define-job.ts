@@ -1,4 +1,4 @@
-import { formatUtc, parseSchedule } from '../schedule/index.ts';
+import { formatUtc, parseIsoInstant, parseSchedule } from '../schedule/index.ts';
 import { now } from './clock.ts';
 import {
   InvalidEventError,
@@ -74,12 +74,23 @@ export function defineJob<TInput = Record<string, unknown>>(
   handler: JobHandler<TInput>,
   options: DefineJobOptions = {},
 ): (event: unknown, context: LambdaContext) => Promise<RunResult> {
+  if (typeof handler !== 'function') {
+    throw new TypeError(`defineJob: \`handler\` must be a function, got: ${textOf(handler)}`);
+  }
+  const { abortMarginMs } = options;
+  if (abortMarginMs !== undefined && !(Number.isFinite(abortMarginMs) && abortMarginMs >= 0)) {
+    throw new RangeError(
+      `defineJob: \`abortMarginMs\` must be a finite number of milliseconds, 0 or more, ` +
+        `got: ${abortMarginMs}`,
+    );
+  }
   let environment: { job: JobDefinition; ledger: Ledger } | undefined;
 
   return async (event, context) => {
     environment ??= readEnvironment();
     const { job, ledger } = environment;
     const delivery = readEvent(event, job.jobId);
+    checkContext(context);
     const receivedAtMs = now();
     const deadlineMs = receivedAtMs + context.getRemainingTimeInMillis();
     const log = new Logger(
@@ -140,13 +151,14 @@ export function defineJob<TInput = Record<string, unknown>>(
       abortAtMs: deadlineMs - abortMargin(deadlineMs - receivedAtMs, options.abortMarginMs),
     });
     const finishedAtMs = now();
-    const status = ran.timedOut
-      ? RunStatus.TIMED_OUT
-      : ran.error
-        ? RunStatus.FAILED
-        : RunStatus.SUCCEEDED;
+    const status =
+      ran.kind === 'timed-out'
+        ? RunStatus.TIMED_OUT
+        : ran.kind === 'failed'
+          ? RunStatus.FAILED
+          : RunStatus.SUCCEEDED;
     const durationMs = finishedAtMs - handlerStartMs;
-    const error = ran.error === undefined ? undefined : toErrorRecord(ran.error);
+    const error = ran.kind === 'succeeded' ? undefined : toErrorRecord(ran.error);
 
     let accepted: boolean;
     try {
@@ -177,7 +189,7 @@ export function defineJob<TInput = Record<string, unknown>>(
     } else {
       attemptLog.info('run finished', { status, durationMs });
     }
-    if (accepted && ran.error !== undefined) {
+    if (accepted && ran.kind !== 'succeeded') {
       // Rethrown (a RunTimedOutError when aborted) so that Lambda's retries see a failure.
       throw ran.error;
     }
@@ -200,11 +212,16 @@ interface Attempt {
   readonly abortAtMs: number;
 }
 
+type HandlerOutcome =
+  | { readonly kind: 'succeeded' }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'timed-out'; readonly error: RunTimedOutError };
+
 /** Runs the handler until it settles or its time is up, whichever comes first. */
 async function runHandler<TInput>(
   handler: JobHandler<TInput>,
   attempt: Attempt,
-): Promise<{ error?: unknown; timedOut: boolean }> {
+): Promise<HandlerOutcome> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeUp = new Promise<'timeout'>((resolve) => {
@@ -242,11 +259,12 @@ async function runHandler<TInput>(
         limitMs,
       );
       controller.abort(error);
-      return { error, timedOut: true };
+      return { kind: 'timed-out', error };
     }
-    return { timedOut: false };
+    return { kind: 'succeeded' };
   } catch (error) {
-    return { error, timedOut: false };
+    // Whatever was thrown, `undefined` and `null` included, is a failure.
+    return { kind: 'failed', error };
   } finally {
     clearTimeout(timer);
   }
@@ -273,6 +291,26 @@ function readEnvironment(): { job: JobDefinition; ledger: Ledger } {
     job,
     ledger: createLedger(tableName, { endpoint: process.env[JobEnvironment.endpoint] }),
   };
+}
+
+/** The first day no schedule reaches: scheduled times end with 2199. */
+const LAST_SCHEDULED_MS = Date.UTC(2200, 0, 1);
+
+/** Lambda always passes both; a caller of our own (a test, a script) may not. */
+function checkContext(context: LambdaContext): void {
+  const { awsRequestId, getRemainingTimeInMillis } = (context ?? {}) as Partial<LambdaContext>;
+  if (typeof awsRequestId !== 'string' || awsRequestId === '') {
+    throw new InvalidEventError(
+      'context.awsRequestId',
+      `the Lambda context must carry \`awsRequestId\`, got: ${textOf(awsRequestId)}`,
+    );
+  }
+  if (typeof getRemainingTimeInMillis !== 'function') {
+    throw new InvalidEventError(
+      'context.getRemainingTimeInMillis',
+      'the Lambda context must carry `getRemainingTimeInMillis()`',
+    );
+  }
 }
 
 interface ParsedEvent {
@@ -305,15 +343,17 @@ export function readEvent(event: unknown, jobId: string): ParsedEvent {
       `\`${CONTEXT_KEY}.jobId\` must be this function's job ${jobId}, got: ${attributes.jobId}`,
     );
   }
-  const scheduledMs =
+  const scheduled =
     typeof attributes.scheduledTime === 'string'
-      ? Date.parse(attributes.scheduledTime)
-      : Number.NaN;
-  if (Number.isNaN(scheduledMs)) {
+      ? parseIsoInstant(attributes.scheduledTime)
+      : undefined;
+  const scheduledMs = scheduled?.getTime() ?? Number.NaN;
+  // Scheduled times end with 2199, the last year of the cron year field.
+  if (!(scheduledMs >= 0 && scheduledMs < LAST_SCHEDULED_MS)) {
     throw new InvalidEventError(
       `${CONTEXT_KEY}.scheduledTime`,
-      `\`${CONTEXT_KEY}.scheduledTime\` must be an ISO-8601 instant, ` +
-        `got: ${JSON.stringify(attributes.scheduledTime)}`,
+      `\`${CONTEXT_KEY}.scheduledTime\` must be an ISO-8601 instant with a zone, from 1970 ` +
+        `to 2199, got: ${textOf(attributes.scheduledTime)}`,
     );
   }
   return {
@@ -347,22 +387,36 @@ function abortMargin(remainingMs: number, configuredMs: number | undefined): num
   return configuredMs ?? Math.min(3_000, Math.max(200, Math.round(remainingMs / 10)));
 }
 
+/** What a handler threw, as text: never throws itself, whatever the value. */
 function toErrorRecord(error: unknown): RunErrorRecord {
   if (error instanceof Error) {
     return {
-      name: error.name,
-      message: error.message,
-      ...(error.stack ? { stack: error.stack } : {}),
+      name: textOf(error.name),
+      message: textOf(error.message),
+      ...(typeof error.stack === 'string' ? { stack: error.stack } : {}),
     };
   }
-  return {
-    name: 'NonError',
-    message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
-  };
+  return { name: 'NonError', message: textOf(error) };
 }
 
 function describe(error: unknown): { name: string; message: string } {
-  return error instanceof Error
-    ? { name: error.name, message: error.message }
-    : { name: 'NonError', message: String(error) };
+  const { name, message } = toErrorRecord(error);
+  return { name, message };
+}
+
+/** A string as it is; anything else as JSON where it has a JSON form, or as String() has it. */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    // A BigInt, a cycle, or an object without a prototype: JSON and String() may both refuse.
+    try {
+      return String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
 }

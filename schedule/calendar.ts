@@ -81,3 +81,30 @@ export function formatWallMinute(wallSeconds: number): string {
 export function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
+
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Reads an ISO 8601 instant: a date, a time to the minute, second or millisecond, and `Z` or
+ * an offset. Undefined for anything else, a date the calendar lacks (February 30) included,
+ * where `Date.parse` would roll over into the next month or read a zone-less time locally.
+ */
+export function parseIsoInstant(text: string): Date | undefined {
+  const match = ISO_INSTANT.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = match
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
+  const valid =
+    (month as number) >= 1 &&
+    (month as number) <= 12 &&
+    (day as number) >= 1 &&
+    (day as number) <= daysInMonth(year as number, month as number) &&
+    (hour as number) <= 23 &&
+    (minute as number) <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59;
+  return valid ? new Date(text) : undefined;
+}

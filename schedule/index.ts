@@ -1,4 +1,4 @@
-export { formatUtc } from './calendar.ts';
+export { formatUtc, parseIsoInstant } from './calendar.ts';
 export type { CronFields, DayRule } from './cron-fields.ts';
 export { dstChanges } from './dst-changes.ts';
 export { ScheduleError, type ScheduleErrorOptions, type ScheduleField } from './errors.ts';

@@ -737,17 +737,15 @@ export class Ledger {
 
   private finishRunItem(job: JobDefinition, claim: Claim, finish: Finish): TransactItem {
     const finishedAt = new Date(finish.finishedAtMs).toISOString();
+    const error = finish.error && fitError(finish.error);
     const entry = {
       attempt: claim.attempt,
       status: finish.status,
       startedAt: new Date(claim.startedAtMs).toISOString(),
       finishedAt,
       durationMs: finish.durationMs,
-      ...(finish.error
-        ? {
-            errorName: finish.error.name,
-            errorMessage: truncate(finish.error.message, ATTEMPT_MESSAGE_LIMIT),
-          }
+      ...(error
+        ? { errorName: error.name, errorMessage: truncate(error.message, ATTEMPT_MESSAGE_LIMIT) }
         : {}),
     };
     return {
@@ -780,7 +778,7 @@ export class Ledger {
           ':ttl': expiryEpochSeconds(job, finish.status, finish.finishedAtMs),
           ':none': [],
           ':entry': [entry],
-          ...(finish.error ? { ':error': fitError(finish.error) } : {}),
+          ...(error ? { ':error': error } : {}),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },

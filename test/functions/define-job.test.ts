@@ -276,7 +276,108 @@ describe('defineJob', () => {
     await expect(fn({ hello: 'world' }, contextWith())).rejects.toThrow(/`cronledger`/);
     await expect(
       fn({ cronledger: { jobId: job.jobId, scheduledTime: 'yesterday' } }, contextWith()),
-    ).rejects.toThrow(/`cronledger.scheduledTime` must be an ISO-8601 instant, got: "yesterday"/);
+    ).rejects.toThrow(
+      '`cronledger.scheduledTime` must be an ISO-8601 instant with a zone, from 1970 to 2199, ' +
+        'got: yesterday',
+    );
+  });
+
+  it.each([
+    ['no zone, read in the machine zone by Date.parse', '2026-03-07T10:00:00'],
+    ['a number', '1'],
+    ['an English date', 'March 7 2026'],
+    ['a date the calendar lacks', '2026-02-30T10:00:00Z'],
+    ['after 2199', '+275760-09-13T00:00:00Z'],
+  ])('rejects a scheduled time that is %s, before any write', async (_, scheduledTime) => {
+    const job = uniqueJob();
+    let ran = false;
+    const fn = deploy(job, () => {
+      ran = true;
+    });
+
+    await expect(fn(eventFor(job.jobId, scheduledTime), contextWith())).rejects.toThrow(
+      `must be an ISO-8601 instant with a zone, from 1970 to 2199, got: ${scheduledTime}`,
+    );
+    expect(ran).toBe(false);
+    expect(await store.ledger.listRuns(job.jobId)).toEqual([]);
+  });
+
+  it('rejects a context without a request id, before any write', async () => {
+    const job = uniqueJob();
+    const fn = deploy(job, () => undefined);
+    const { getRemainingTimeInMillis } = contextWith();
+
+    await expect(
+      fn(eventFor(job.jobId, '2026-03-07T10:00:00Z'), {
+        getRemainingTimeInMillis,
+      } as LambdaContext),
+    ).rejects.toThrow('the Lambda context must carry `awsRequestId`, got: undefined');
+    expect(await store.ledger.listRuns(job.jobId)).toEqual([]);
+  });
+
+  it.each([Number.NaN, -1, Number.POSITIVE_INFINITY])(
+    'refuses an abort margin of %s when the job is defined',
+    (abortMarginMs) => {
+      expect(() => defineJob(() => undefined, { abortMarginMs })).toThrow(
+        '`abortMarginMs` must be a finite number of milliseconds, 0 or more, ' +
+          `got: ${abortMarginMs}`,
+      );
+    },
+  );
+});
+
+const circular: Record<string, unknown> = { id: 7 };
+circular.self = circular;
+const hugeName = Object.assign(new Error('boom'), { name: 'E'.repeat(500_000) });
+const numberName = Object.assign(new Error('boom'), { name: 42 as unknown as string });
+
+describe('defineJob with whatever a handler throws', () => {
+  // Every value a handler throws is a failure, recorded as text that fits the item.
+  it.each([
+    ['undefined', undefined, { name: 'NonError', message: 'undefined' }],
+    ['null', null, { name: 'NonError', message: 'null' }],
+    ['0', 0, { name: 'NonError', message: '0' }],
+    ['an empty string', '', { name: 'NonError', message: '' }],
+    ['false', false, { name: 'NonError', message: 'false' }],
+    ['a BigInt', 42n, { name: 'NonError', message: '42' }],
+    ['a circular object', circular, { name: 'NonError', message: '[object Object]' }],
+    ['an object without a prototype', Object.create(null), { name: 'NonError', message: '{}' }],
+    ['an Error named by a number', numberName, { name: '42', message: 'boom' }],
+    [
+      'an Error with a 500 KB name',
+      hugeName,
+      { name: `${'E'.repeat(256 - 13)}…[truncated]`, message: 'boom' },
+    ],
+  ])('records FAILED when the handler throws %s', async (_, thrown, recorded) => {
+    const job = uniqueJob();
+    setVirtualNow(Date.parse('2026-03-07T12:00:01Z'));
+    const fn = deploy(job, () => {
+      throw thrown;
+    });
+
+    const result = fn(eventFor(job.jobId, '2026-03-07T12:00:00Z'), contextWith());
+
+    await expect(result).rejects.toBe(thrown);
+    const run = await store.ledger.getRun(job.jobId, '2026-03-07T12:00:00Z');
+    expect(run?.status).toBe(RunStatus.FAILED);
+    expect(run?.error).toMatchObject(recorded);
+    expect(run?.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'FAILED', errorName: recorded.name }),
+    ]);
+    expect(run?.leaseExpiresAt).toBeUndefined();
+    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ FAILED: 1 });
+  });
+
+  it('records FAILED when the handler rejects with no reason', async () => {
+    const job = uniqueJob();
+    setVirtualNow(Date.parse('2026-03-07T13:00:01Z'));
+    const fn = deploy(job, () => Promise.reject());
+
+    await expect(fn(eventFor(job.jobId, '2026-03-07T13:00:00Z'), contextWith())).rejects.toBe(
+      undefined,
+    );
+    const run = await store.ledger.getRun(job.jobId, '2026-03-07T13:00:00Z');
+    expect(run).toMatchObject({ status: RunStatus.FAILED, error: { name: 'NonError' } });
   });
 });
 
