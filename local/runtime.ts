@@ -140,6 +140,8 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
 
 class Engine {
   private readonly pending: Delivery[] = [];
+  /** Per run, the deliveries made or planned that have not arrived yet, retries included. */
+  private readonly outstanding = new Map<string, number>();
   /** Per run: the attempts printed already, and the last state printed. */
   private readonly printed = new Map<string, { attempts: Set<number>; state: string }>();
   private lastExpiryMs = Number.NEGATIVE_INFINITY;
@@ -285,6 +287,7 @@ class Engine {
       definition.flexibleWindowMinutes * 60_000 + definition.misfireGraceSeconds * 1_000 + 60_000;
     const atMs = scheduledMs + (this.faults.isLate() ? lateMs : 0);
     const deliveries: Delivery[] = [];
+    this.expect(`${definition.jobId}@${scheduledTime}`, count);
     for (let index = 0; index < count; index += 1) {
       // Every delivery of one scheduled time carries the same scheduled-time attribute but
       // its own execution id, as Scheduler's do.
@@ -310,8 +313,13 @@ class Engine {
     return due;
   }
 
+  private expect(runKey: string, deliveries: number): void {
+    this.outstanding.set(runKey, (this.outstanding.get(runKey) ?? 0) + deliveries);
+  }
+
   private async deliver(delivery: Delivery, nowMs: number): Promise<void> {
     const { job } = delivery;
+    this.expect(runKeyOf(delivery), -1);
     const fn = this.functions.get(job.definition.jobId);
     if (!fn) {
       return;
@@ -330,6 +338,7 @@ class Engine {
     if (result.kind !== 'returned' && delivery.lambdaAttempt <= job.definition.retryAttempts) {
       const delayMs =
         RETRY_DELAYS_MS[delivery.lambdaAttempt - 1] ?? RETRY_DELAYS_MS.at(-1) ?? 60_000;
+      this.expect(runKeyOf(delivery), 1);
       this.pending.push({
         ...delivery,
         atMs: endedMs + delayMs,
@@ -400,13 +409,14 @@ class Engine {
     if (run.status === RunStatus.RUNNING) {
       return;
     }
-    const retryPending = this.pending.some(
-      (delivery) =>
-        delivery.job.definition.jobId === jobId && delivery.scheduledTime === scheduledTime,
-    );
+    // A delivery still to come may claim a run that failed and has attempts left, or turn a
+    // NOT_DELIVERED run into what its delivery finds; nothing else changes a finished run.
+    const deliveryPending = (this.outstanding.get(key) ?? 0) > 0;
     const job = this.jobs.get(jobId);
     const attemptsLeft = job !== undefined && run.attempt < job.definition.retryAttempts + 1;
-    const final = !(isRetryable(run.status) && attemptsLeft && retryPending);
+    const changeable =
+      run.status === RunStatus.NOT_DELIVERED || (isRetryable(run.status) && attemptsLeft);
+    const final = !(changeable && deliveryPending);
     const state = `${run.status}#${run.attempt}#${final}`;
     if (shown.state === state) {
       return;

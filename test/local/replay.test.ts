@@ -194,6 +194,33 @@ describe('a replay with every kind of fault at once', () => {
   }, 120_000);
 });
 
+describe('late deliveries that arrive with a sweep', () => {
+  it('print NOT_DELIVERED as not final while the late delivery is still to come', async () => {
+    // Prepare: a job every minute; a late delivery comes 6 minutes after its scheduled time
+    // (grace 5 minutes + 1), so the run at 00:04 is delivered at 00:10, with the sweep that
+    // finds it missing.
+    const overlap = await loadApp(`${ROOT}/test/local/fixtures/overlap-app.ts`);
+    const lines: AttemptLine[] = [];
+
+    // Act
+    await runLocal({
+      jobs: overlap.jobs,
+      from: FROM,
+      until: new Date('2026-03-07T01:00:00Z'),
+      endpoint: inject('dynamodbEndpoint'),
+      tableName: `late-${randomUUID()}`,
+      faults: { duplicates: 0, late: 0.3, crash: 0, seed: 1 },
+      onAttempt: (line) => lines.push(line),
+    });
+
+    // Assess: 60 runs, each with exactly one final line; some were late.
+    const finals = lines.filter((line) => line.final);
+    expect(new Set(finals.map((line) => line.scheduledTime)).size).toBe(60);
+    expect(finals).toHaveLength(60);
+    expect(finals.filter((line) => line.status === RunStatus.MISSED).length).toBeGreaterThan(0);
+  }, 120_000);
+});
+
 describe('a crashed attempt holding the only slot', () => {
   it('makes the next runs SKIPPED until its lease ends, then the sweeper ends it', async () => {
     // Prepare: every minute, 150 s timeout, one slot. The 00:00 attempt dies at once and its
