@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { oneLine } from './commands/instant.ts';
 import { type PreviewOptions, preview } from './commands/preview.ts';
 import { start } from './commands/start.ts';
 import { UsageError } from './errors.ts';
@@ -44,7 +45,7 @@ export async function main(argv: readonly string[], out: Output = processOutput)
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      out.stderr(`cronledger: ${error.message}`);
+      out.stderr(`cronledger: ${oneLine(error.message)}`);
       return 2;
     }
     out.stderr(`cronledger: ${error instanceof Error ? error.message : String(error)}`);
@@ -82,6 +83,12 @@ async function jobSpecFor(
     }
   }
   const args = argv.filter((_, index) => !ours.has(index));
+  const examples = { job: '--job heartbeat', app: '--app cdk/app.ts' } as const;
+  for (const flag of ['job', 'app'] as const) {
+    if (values[flag] === true) {
+      throw new UsageError(`--${flag} must be followed by a value, e.g. ${examples[flag]}`);
+    }
+  }
   if (typeof values.job !== 'string') {
     return { args };
   }

@@ -57,8 +57,9 @@ export function parseProbability(name: string, raw: string | undefined): number 
   if (raw === undefined) {
     return 0;
   }
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+  // Decimal notation only: Number() would also take ' 0.5', '0x1' and '1e-400'.
+  const value = /^(0|1)?(\.\d+)?$/.test(raw) && raw !== '' ? Number(raw) : Number.NaN;
+  if (!(value >= 0 && value <= 1)) {
     throw new UsageError(`--${name} must be a probability from 0 to 1, got: ${raw}`);
   }
   return value;

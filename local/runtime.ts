@@ -74,6 +74,28 @@ interface Delivery {
 }
 
 /**
+ * How many runs the jobs have scheduled in [from, until), counting no further than `limit`
+ * + 1 per job, so that a window of centuries is measured as quickly as a day.
+ */
+export function runsInWindow(
+  jobs: readonly LocalJob[],
+  from: Date,
+  until: Date,
+  limit: number,
+): { total: number; byJob: Record<string, number> } {
+  const byJob: Record<string, number> = {};
+  let total = 0;
+  for (const job of jobs) {
+    const after = new Date(from.getTime() - 1);
+    const times = scheduleOf(job.definition, from).nextN(after, limit + 1);
+    const count = times.filter((time) => time < until).length;
+    byJob[job.definition.jobId] = count;
+    total += count;
+  }
+  return { total, byJob };
+}
+
+/**
  * The local runtime: DynamoDB Local as the ledger, our emulation of EventBridge Scheduler
  * firing each job on its schedule, and each job's handler in an execution environment of its
  * own, invoked the way Lambda invokes it asynchronously (retries included). In a replay the

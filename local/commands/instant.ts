@@ -15,3 +15,12 @@ export function parseInstant(flag: string, text: string): Date {
   }
   return date;
 }
+
+/** node:util parseArgs explains some refusals over three lines; the CLI reports in one. */
+export function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}

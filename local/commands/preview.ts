@@ -10,7 +10,7 @@ import {
   type ScheduleSpec,
 } from '../../schedule/index.ts';
 import { UsageError } from '../errors.ts';
-import { parseInstant } from './instant.ts';
+import { oneLine, parseInstant } from './instant.ts';
 
 export interface PreviewOutput {
   readonly stdout: (text: string) => void;
@@ -115,7 +115,7 @@ export async function preview(
     }
     // parseArgs reports unknown or malformed options with a TypeError carrying a code.
     if (error instanceof TypeError && 'code' in error) {
-      out.stderr(`cronledger preview: ${error.message}\n\n${PREVIEW_USAGE}`);
+      out.stderr(`cronledger preview: ${oneLine(error.message)} (see cronledger preview --help)`);
       return 2;
     }
     throw error;

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatUtc } from '../../schedule/index.ts';
 import { loadApp } from '../app-loader.ts';
@@ -5,7 +6,7 @@ import type { Output } from '../cli.ts';
 import { UsageError } from '../errors.ts';
 import { parseProbability } from '../faults.ts';
 import { AttemptPrinter, summaryTable } from '../report.ts';
-import { runLocal } from '../runtime.ts';
+import { runLocal, runsInWindow } from '../runtime.ts';
 import { parseInstant } from './instant.ts';
 
 export const START_USAGE = `Usage: cronledger start [options]   (npm start -- [options])
@@ -27,6 +28,9 @@ Options:
   --seed N           seed of the fault generator (default 1)
   --function-logs    pass the handlers' JSON log lines through to stderr
   --help             this text`;
+
+/** About half an hour of replay on a laptop, a few hundred MB of memory. */
+const MAX_REPLAY_RUNS = 50_000;
 
 export async function start(argv: readonly string[], out: Output): Promise<number> {
   const { values } = parseArgs({
@@ -58,12 +62,20 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
   if (from && until && from.getTime() >= until.getTime()) {
     throw new UsageError(`--from must be before --until, got: ${values.from} and ${values.until}`);
   }
-  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  const seed =
+    values.seed === undefined ? 1 : /^-?\d+$/.test(values.seed) ? Number(values.seed) : Number.NaN;
   if (!Number.isSafeInteger(seed)) {
     throw new UsageError(`--seed must be an integer, got: ${values.seed}`);
   }
-  if (values.endpoint !== undefined && !/^https?:\/\//.test(values.endpoint)) {
+  if (values.endpoint !== undefined && !isHttpUrl(values.endpoint)) {
     throw new UsageError(`--endpoint must be an http(s) URL, got: ${values.endpoint}`);
+  }
+  if (
+    values.data !== undefined &&
+    existsSync(values.data) &&
+    !statSync(values.data).isDirectory()
+  ) {
+    throw new UsageError(`--data must name a directory, got: ${values.data}, which is a file`);
   }
   const faults = {
     duplicates: parseProbability('duplicates', values.duplicates),
@@ -73,6 +85,18 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
   };
 
   const app = await loadApp(values.app);
+  if (from && until) {
+    const runs = runsInWindow(app.jobs, from, until, MAX_REPLAY_RUNS);
+    if (runs.total > MAX_REPLAY_RUNS) {
+      const limit = MAX_REPLAY_RUNS.toLocaleString('en');
+      const counts = Object.entries(runs.byJob)
+        .map(([jobId, count]) => `${jobId} ${count > MAX_REPLAY_RUNS ? `over ${limit}` : count}`)
+        .join(', ');
+      throw new UsageError(
+        `--from and --until must hold at most ${limit} runs of the app's jobs, got: ${counts}`,
+      );
+    }
+  }
   const printer = new AttemptPrinter(app.jobs.map((job) => job.definition.jobId));
   for (const jobId of app.remoteOnly) {
     out.stderr(
@@ -137,5 +161,14 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
   }
 }

@@ -33,6 +33,13 @@ describe('cronledger preview --job', () => {
     ]);
   });
 
+  it('asks for the id when --job has none', async () => {
+    const { status, stderr } = await run(['preview', '--job']);
+
+    expect(status).toBe(2);
+    expect(stderr).toBe('cronledger: --job must be followed by a value, e.g. --job heartbeat');
+  });
+
   it('names the known jobs when the id is wrong', async () => {
     const { status, stderr } = await run(['preview', '--job', 'nope']);
 
@@ -56,6 +63,18 @@ describe('cronledger start', () => {
         'got: 2026-03-07',
     ],
     [['--app', 'no/such-app.ts'], '--app must name a CDK app module, got: no/such-app.ts'],
+    // heartbeat every 5 minutes: 181 days x 288 is over the limit; 02:30 New York is skipped
+    // on 2026-03-08, the spring-forward day, so 180 nightly reports; 181 x 24 hourly syncs.
+    [
+      ['--from', '2026-01-01T00:00:00Z', '--until', '2026-07-01T00:00:00Z'],
+      "--from and --until must hold at most 50,000 runs of the app's jobs, got: " +
+        'heartbeat over 50,000, nightly-report 180, flaky-sync 4344',
+    ],
+    [
+      ['--from', '1970-01-01T00:00:00Z', '--until', '2199-12-31T00:00:00Z'],
+      'got: heartbeat over 50,000, nightly-report over 50,000, flaky-sync over 50,000',
+    ],
+    [['--from', '2026-02-30T00:00:00Z', '--until', '2026-03-02T00:00:00Z'], 'got: 2026-02-30'],
     [
       ['--from', '2026-03-08T00:00:00Z', '--until', '2026-03-07T00:00:00Z'],
       '--from must be before --until',
@@ -63,6 +82,16 @@ describe('cronledger start', () => {
     [['--duplicates', '2'], '--duplicates must be a probability from 0 to 1, got: 2'],
     [['--crash', 'often'], '--crash must be a probability from 0 to 1, got: often'],
     [['--seed', '1.5'], '--seed must be an integer, got: 1.5'],
+    [['--seed', '0x10'], '--seed must be an integer, got: 0x10'],
+    [['--seed='], '--seed must be an integer, got: '],
+    [['--duplicates', ' 0.5'], '--duplicates must be a probability from 0 to 1, got:  0.5'],
+    [['--late', '0x1'], '--late must be a probability from 0 to 1, got: 0x1'],
+    [['--crash', '1e-400'], '--crash must be a probability from 0 to 1, got: 1e-400'],
+    [['--endpoint', 'http://'], '--endpoint must be an http(s) URL, got: http://'],
+    [
+      ['--data', 'package.json'],
+      '--data must name a directory, got: package.json, which is a file',
+    ],
     [['--endpoint', 'localhost:8000'], '--endpoint must be an http(s) URL, got: localhost:8000'],
     [['--frm', '2026-03-07T00:00:00Z'], "Unknown option '--frm'"],
   ])('exits with status 2 on %j', async (args, message) => {

@@ -144,6 +144,7 @@ describe('preview refuses invalid input with exit code 2', () => {
     [['cron(0 12 * * ? *)', '--count', '0'], /--count must be a whole number/],
     [['cron(0 12 * * ? *)', '--count', '2.5'], /--count must be a whole number/],
     [['cron(0 12 * * ? *)', '--bogus'], /Unknown option/],
+    [['cron(0 12 * * ? *)', '--count', '-1'], /'--count' argument is ambiguous\. Did you/],
     [[], /an expression is required/],
     [
       ['rate(1 hour)', '--start', '2026-02-01T00:00:00Z', '--end', '2026-01-01T00:00:00Z'],
@@ -155,5 +156,7 @@ describe('preview refuses invalid input with exit code 2', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
+    // One line: the reason, not the usage.
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
