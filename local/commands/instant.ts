@@ -18,9 +18,5 @@ export function parseInstant(flag: string, text: string): Date {
 
 /** node:util parseArgs explains some refusals over three lines; the CLI reports in one. */
 export function oneLine(message: string): string {
-  return message
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join(' ');
+  return message.replace(/\s*\n\s*/g, ' ');
 }
