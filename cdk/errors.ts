@@ -61,5 +61,8 @@ function render(value: unknown): string {
   if (typeof value === 'object' && value !== null && 'toHumanString' in value) {
     return String((value as { toHumanString(): string }).toHumanString());
   }
+  if (typeof value === 'number') {
+    return String(value);
+  }
   return JSON.stringify(value) ?? String(value);
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   Annotations,
@@ -231,6 +232,10 @@ export interface ScheduledJobProps {
 }
 
 const JOB_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const JS_IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const LOG_LEVELS: readonly string[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'] satisfies JobLogLevel[];
+/** Lambda's limit; the schedule's own is 512. */
+const MAX_DESCRIPTION = 256;
 const DST_LOOKAHEAD_MS = 365 * 24 * 3600 * 1000;
 const FUNCTION_ONLY_WITH_ENTRY = ['handler', 'runtime', 'memorySize', 'environment'] as const;
 const RESERVED_ENVIRONMENT: readonly string[] = Object.values(JobEnvironment);
@@ -430,6 +435,12 @@ export class ScheduledJob extends Construct {
         props.maxConcurrency,
       );
     }
+    if (
+      props.input !== undefined &&
+      (typeof props.input !== 'object' || props.input === null || Array.isArray(props.input))
+    ) {
+      throw invalidProp(this, 'input', 'be an object of static fields', props.input);
+    }
     if (props.input && CONTEXT_KEY in props.input) {
       throw invalidProp(
         this,
@@ -437,6 +448,20 @@ export class ScheduledJob extends Construct {
         `not use the key \`${CONTEXT_KEY}\`, which the job fills in`,
         props.input,
       );
+    }
+    if (props.logLevel !== undefined && !LOG_LEVELS.includes(props.logLevel)) {
+      throw invalidProp(this, 'logLevel', `be one of ${LOG_LEVELS.join(', ')}`, props.logLevel);
+    }
+    const { description } = props;
+    if (description !== undefined && !Token.isUnresolved(description)) {
+      if (description.length > MAX_DESCRIPTION) {
+        throw invalidProp(
+          this,
+          'description',
+          `be at most ${MAX_DESCRIPTION} characters, as Lambda allows`,
+          `${description.length} characters`,
+        );
+      }
     }
     const reserved = Object.keys(props.environment ?? {}).filter((name) =>
       RESERVED_ENVIRONMENT.includes(name),
@@ -474,6 +499,19 @@ export class ScheduledJob extends Construct {
         );
       }
     }
+    if (props.entry !== undefined && !Token.isUnresolved(props.entry)) {
+      if (!existsSync(resolve(props.entry))) {
+        throw invalidProp(
+          this,
+          'entry',
+          `name an existing file (a relative path is read from ${process.cwd()})`,
+          props.entry,
+        );
+      }
+    }
+    if (props.handler !== undefined && !JS_IDENTIFIER.test(props.handler)) {
+      throw invalidProp(this, 'handler', 'be the name of an export of `entry`', props.handler);
+    }
     if (props.runtime && !isSupportedRuntime(props.runtime)) {
       throw invalidProp(this, 'runtime', 'be Node.js 22 or newer', props.runtime.name);
     }
@@ -510,10 +548,22 @@ export class ScheduledJob extends Construct {
       );
     }
 
-    if (engine.kind === 'at' && engine.next(now) === undefined) {
+    if (engine.next(now) === undefined) {
       Annotations.of(this).addWarningV2(
-        'cronledger:at-in-past',
-        `${expression} in ${timezone} is in the past: the schedule will never run.`,
+        engine.kind === 'at' ? 'cronledger:at-in-past' : 'cronledger:never-runs',
+        engine.kind === 'at'
+          ? `${expression} in ${timezone} is in the past: the schedule will never run.`
+          : `${expression} in ${timezone} has no scheduled time after now within its start, ` +
+              'end and years (the last is 2199): the schedule will never run.',
+      );
+    }
+
+    const { misfireGraceSeconds } = this.definition;
+    if (misfireGraceSeconds < MINUTE.toSeconds()) {
+      Annotations.of(this).addWarningV2(
+        'cronledger:short-misfire-grace',
+        `The misfire grace (${misfireGraceSeconds} s) is shorter than the minute within which ` +
+          'EventBridge Scheduler delivers: most runs would be recorded MISSED and not run.',
       );
     }
 
@@ -556,7 +606,11 @@ function checkDuration(
   max: Duration,
   unit: keyof typeof UNIT_MS = 'seconds',
 ): void {
-  if (value === undefined || value.isUnresolved()) return;
+  if (value === undefined) return;
+  if (!(value instanceof Duration)) {
+    throw invalidProp(scope, prop, 'be a Duration, e.g. Duration.minutes(5)', value);
+  }
+  if (value.isUnresolved()) return;
   const ms = value.toMilliseconds();
   if (ms % UNIT_MS[unit] !== 0 || ms < min.toMilliseconds() || ms > max.toMilliseconds()) {
     const range = `from ${min.toHumanString()} to ${max.toHumanString()}`;

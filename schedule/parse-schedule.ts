@@ -8,7 +8,14 @@ import type { Schedule, ScheduleSpec } from './types.ts';
 
 /** Validates a schedule the way EventBridge Scheduler would and returns its fire-time engine. */
 export function parseSchedule(spec: ScheduleSpec): Schedule {
-  const expression = spec.expression.trim();
+  const { expression } = spec;
+  if (expression !== expression.trim()) {
+    // Scheduler takes the string as it is, so a space here would fail only at deploy.
+    throw new ScheduleError(
+      `\`expression\` must not begin or end with white space, got: ${JSON.stringify(expression)}`,
+      { field: 'expression', input: expression },
+    );
+  }
   const zoneName = spec.timezone ?? 'UTC';
   const zone = timeZone(zoneName);
   const startMs = instantOption(spec.start, 'start');

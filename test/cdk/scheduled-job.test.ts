@@ -4,7 +4,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobLedger } from '../../cdk/job-ledger.ts';
 import { JobSchedule } from '../../cdk/job-schedule.ts';
-import { ScheduledJob, type ScheduledJobProps } from '../../cdk/scheduled-job.ts';
+import { type JobLogLevel, ScheduledJob, type ScheduledJobProps } from '../../cdk/scheduled-job.ts';
 import type { JobDefinition } from '../../functions/job-definition.ts';
 import { ScheduleError } from '../../schedule/index.ts';
 import { sharedCases } from '../support/shared-cases.ts';
@@ -653,6 +653,47 @@ describe('ScheduledJob validation', () => {
       { entry: undefined },
       '`entry` must be given when `function` is not',
     ],
+    [
+      'an entry file that does not exist',
+      { entry: 'no/such/handler.ts' },
+      '`entry` must name an existing file (a relative path is read from ',
+    ],
+    [
+      'an empty handler name',
+      { handler: '' },
+      '`handler` must be the name of an export of `entry`, got: ',
+    ],
+    [
+      'a maxConcurrency of NaN',
+      { maxConcurrency: Number.NaN },
+      '`maxConcurrency` must be an integer from 1 to 10, got: NaN',
+    ],
+    [
+      'a misfireGrace given as a number, from JavaScript',
+      { misfireGrace: 100 as unknown as Duration },
+      '`misfireGrace` must be a Duration, e.g. Duration.minutes(5), got: 100',
+    ],
+    [
+      'an input that is a string, from JavaScript',
+      { input: 'x' as unknown as Record<string, unknown> },
+      '`input` must be an object of static fields, got: x',
+    ],
+    [
+      'a description longer than Lambda takes',
+      { description: 'd'.repeat(600) },
+      '`description` must be at most 256 characters, as Lambda allows, got: 600 characters',
+    ],
+    [
+      'a log level Lambda code does not know',
+      { logLevel: 'TRACE' as JobLogLevel },
+      '`logLevel` must be one of DEBUG, INFO, WARN, ERROR, got: TRACE',
+    ],
+    [
+      'a schedule expression with a leading space',
+      { schedule: JobSchedule.expression(' cron(0 12 * * ? *)') },
+      'schedule expression: `expression` must not begin or end with white space, got: ' +
+        '" cron(0 12 * * ? *)"',
+    ],
   ])('refuses %s', (_name, overrides, expected) => {
     // GIVEN
     const stack = testStack();
@@ -733,6 +774,27 @@ describe('ScheduledJob warnings', () => {
 
     expect(ids(past)).toEqual(['cronledger:at-in-past']);
     expect(future).toEqual([]);
+  });
+
+  it('warns about a schedule that has no time left, and names the reason', () => {
+    const pastYear = warningsOf({ schedule: JobSchedule.expression('cron(0 12 * * ? 2020)') });
+    const farStart = warningsOf({
+      schedule: JobSchedule.rate(Duration.hours(1)),
+      start: new Date('2300-01-01T00:00:00Z'),
+    });
+
+    expect(ids(pastYear)).toEqual(['cronledger:never-runs']);
+    expect(ids(farStart)).toEqual(['cronledger:never-runs']);
+    expect(String(farStart[0]?.entry.data)).toContain('(the last is 2199)');
+  });
+
+  it('warns about a misfire grace shorter than the minute Scheduler delivers within', () => {
+    const short = warningsOf({ misfireGrace: Duration.seconds(30) });
+    const minute = warningsOf({ misfireGrace: Duration.minutes(1) });
+
+    expect(ids(short)).toEqual(['cronledger:short-misfire-grace']);
+    expect(String(short[0]?.entry.data)).toContain('The misfire grace (30 s) is shorter');
+    expect(minute).toEqual([]);
   });
 
   it('warns about a timeout longer than the shortest interval', () => {

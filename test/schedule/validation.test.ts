@@ -44,6 +44,8 @@ describe('parseSchedule refuses cron expressions', () => {
     ['cron(0 0 * ?)', 'expression', /six fields.*got 4/],
     ['every(5 minutes)', 'expression', /cron\(\.\.\.\), rate\(\.\.\.\) or at\(\.\.\.\)/],
     ['0 12 * * ? *', 'expression', /cron\(\.\.\.\), rate\(\.\.\.\) or at\(\.\.\.\)/],
+    [' cron(0 12 * * ? *)', 'expression', /must not begin or end with white space/],
+    ['rate(5 minutes)\n', 'expression', /must not begin or end with white space/],
   ])('refuses %s naming %s', (expression, field, message) => {
     const error = refusalOf({ expression });
 
