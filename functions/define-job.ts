@@ -251,7 +251,7 @@ async function runHandler<TInput>(
       timeUp,
     ]);
     if (settled === 'timeout') {
-      const limitMs = attempt.abortAtMs - attempt.claim.startedAtMs;
+      const limitMs = Math.max(0, attempt.abortAtMs - attempt.claim.startedAtMs);
       const error = new RunTimedOutError(
         attempt.claim.jobId,
         attempt.claim.scheduledTime,
