@@ -89,7 +89,7 @@ describe('Ledger.claim under concurrent deliveries', () => {
     expect(failures).toEqual([]);
   }, 240_000);
 
-  it('claims a run once among 50 deliveries to a job that allows overlap, in 50 trials', async () => {
+  it('claims a run once among 50 deliveries when overlap is allowed, in 50 trials', async () => {
     // Prepare: no slot is taken, so the claim is a single conditional update of the run.
     const job = await registeredJob({
       schedule: { expression: 'rate(1 minute)', timezone: 'UTC' },
