@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { oneLine } from './commands/instant.ts';
+import { oneLine } from './commands/options.ts';
 import { type PreviewOptions, preview } from './commands/preview.ts';
 import { start } from './commands/start.ts';
 import { UsageError } from './errors.ts';

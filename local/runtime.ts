@@ -309,7 +309,7 @@ class Engine {
       definition.flexibleWindowMinutes * 60_000 + definition.misfireGraceSeconds * 1_000 + 60_000;
     const atMs = scheduledMs + (this.faults.isLate() ? lateMs : 0);
     const deliveries: Delivery[] = [];
-    this.expect(`${definition.jobId}@${scheduledTime}`, count);
+    this.addOutstanding(runKey(definition.jobId, scheduledTime), count);
     for (let index = 0; index < count; index += 1) {
       // Every delivery of one scheduled time carries the same scheduled-time attribute but
       // its own execution id, as Scheduler's do.
@@ -335,13 +335,13 @@ class Engine {
     return due;
   }
 
-  private expect(runKey: string, deliveries: number): void {
-    this.outstanding.set(runKey, (this.outstanding.get(runKey) ?? 0) + deliveries);
+  private addOutstanding(key: string, deliveries: number): void {
+    this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + deliveries);
   }
 
   private async deliver(delivery: Delivery, nowMs: number): Promise<void> {
     const { job } = delivery;
-    this.expect(runKeyOf(delivery), -1);
+    this.addOutstanding(runKeyOf(delivery), -1);
     const fn = this.functions.get(job.definition.jobId);
     if (!fn) {
       return;
@@ -360,7 +360,7 @@ class Engine {
     if (result.kind !== 'returned' && delivery.lambdaAttempt <= job.definition.retryAttempts) {
       const delayMs =
         RETRY_DELAYS_MS[delivery.lambdaAttempt - 1] ?? RETRY_DELAYS_MS.at(-1) ?? 60_000;
-      this.expect(runKeyOf(delivery), 1);
+      this.addOutstanding(runKeyOf(delivery), 1);
       this.pending.push({
         ...delivery,
         atMs: endedMs + delayMs,
@@ -418,7 +418,7 @@ class Engine {
     if (!run) {
       return;
     }
-    const key = `${jobId}@${scheduledTime}`;
+    const key = runKey(jobId, scheduledTime);
     const shown = this.printed.get(key) ?? { attempts: new Set<number>(), state: '' };
     this.printed.set(key, shown);
     for (const entry of run.attempts ?? []) {
@@ -449,8 +449,12 @@ class Engine {
   }
 }
 
+function runKey(jobId: string, scheduledTime: string): string {
+  return `${jobId}@${scheduledTime}`;
+}
+
 function runKeyOf(delivery: Delivery): string {
-  return `${delivery.job.definition.jobId}@${delivery.scheduledTime}`;
+  return runKey(delivery.job.definition.jobId, delivery.scheduledTime);
 }
 
 function toLine(run: RunRecord, final: boolean): AttemptLine {

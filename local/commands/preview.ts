@@ -10,7 +10,7 @@ import {
   type ScheduleSpec,
 } from '../../schedule/index.ts';
 import { UsageError } from '../errors.ts';
-import { oneLine, parseInstant } from './instant.ts';
+import { oneLine, parseInstant } from './options.ts';
 
 export interface PreviewOutput {
   readonly stdout: (text: string) => void;

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.ts';
 import { parseProbability } from '../faults.ts';
 import { AttemptPrinter, summaryTable } from '../report.ts';
 import { runLocal, runsInWindow } from '../runtime.ts';
-import { parseInstant } from './instant.ts';
+import { parseInstant } from './options.ts';
 
 export const START_USAGE = `Usage: cronledger start [options]   (npm start -- [options])
 
@@ -136,7 +136,7 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
           failuresShown.add(kind);
           out.stderr(
             `cronledger: ${jobId} @ ${scheduledTime} failed before the ledger recorded a run ` +
-              `(not shown again for this job): ${error}`,
+              `(not shown again for this job and error): ${error}`,
           );
         }
       },

@@ -366,4 +366,32 @@ describe('npm start -- --json', () => {
       ['flaky-sync', 2],
     ]);
   }, 120_000);
+
+  it('says once per job and error, on stderr, that a function failed unrecorded', async () => {
+    const { stdout, stderr } = await promisify(execFile)(
+      'node',
+      [
+        'bin/cronledger.js',
+        'start',
+        '--app',
+        'test/local/fixtures/failing-app.ts',
+        '--from',
+        '2026-03-07T00:00:00Z',
+        '--until',
+        '2026-03-07T00:30:00Z',
+        '--json',
+      ],
+      { cwd: ROOT, timeout: 90_000 },
+    );
+
+    // Nine invocations of the unloadable job failed alike: one line, for the first of them.
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      'cronledger: unloadable @ 2026-03-07T00:00:00Z failed before the ledger recorded a run ' +
+        '(not shown again for this job and error): ',
+    );
+    expect(lines[0]).toContain('cronledger-no-such-package');
+    expect(stdout).not.toContain('cronledger-no-such-package');
+  }, 120_000);
 });

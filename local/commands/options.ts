@@ -1,3 +1,4 @@
+/** Values read off the command line, shared by the commands. */
 import { parseIsoInstant } from '../../schedule/index.ts';
 import { UsageError } from '../errors.ts';
 
