@@ -473,13 +473,10 @@ function toLine(run: RunRecord, final: boolean): AttemptLine {
 /** An attempt the run has moved past: never final, since a later one holds the run. */
 function pastAttemptLine(run: RunRecord, entry: AttemptRecord): AttemptLine {
   return {
-    jobId: run.jobId,
-    scheduledTime: run.scheduledTime,
+    ...toLine(run, false),
     status: entry.status,
     attempt: entry.attempt,
     durationMs: entry.durationMs,
-    deliveries: run.deliveries,
-    final: false,
     error: entry.errorName ? `${entry.errorName}: ${entry.errorMessage ?? ''}` : undefined,
   };
 }

@@ -1,4 +1,4 @@
-import { daysFromCivil, daysInMonth, SECONDS_PER_DAY } from './calendar.ts';
+import { daysFromCivil, isCalendarTime, SECONDS_PER_DAY } from './calendar.ts';
 import { ScheduleError } from './errors.ts';
 import { checkCount, millisOf } from './instants.ts';
 import type { TimeZone } from './time-zone.ts';
@@ -17,16 +17,11 @@ export function parseAt(body: string, expression: string, zone: TimeZone): numbe
       { field: 'at', input: expression },
     );
   }
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as number[];
-  const valid =
-    (month as number) >= 1 &&
-    (month as number) <= 12 &&
-    (day as number) >= 1 &&
-    (day as number) <= daysInMonth(year as number, month as number) &&
-    (hour as number) <= 23 &&
-    (minute as number) <= 59 &&
-    (second as number) <= 59;
-  if (!valid) {
+  // The pattern matched, so every part is there; the defaults only satisfy the type checker.
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match
+    .slice(1)
+    .map(Number);
+  if (!isCalendarTime(year, month, day, hour, minute, second)) {
     throw new ScheduleError(
       `\`at\` must name a real calendar date and time, got: ${body} (in ${expression})`,
       {

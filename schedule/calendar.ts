@@ -93,18 +93,40 @@ const ISO_INSTANT =
 export function parseIsoInstant(text: string): Date | undefined {
   const match = ISO_INSTANT.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = match
-    .slice(1)
-    .map((part) => (part === undefined ? undefined : Number(part)));
+  // Seconds and the offset may be absent (Z); the rest is there whenever the pattern matched.
+  const [
+    year = 0,
+    month = 0,
+    day = 0,
+    hour = 0,
+    minute = 0,
+    second = 0,
+    offsetHours = 0,
+    offsetMinutes = 0,
+  ] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
   const valid =
-    (month as number) >= 1 &&
-    (month as number) <= 12 &&
-    (day as number) >= 1 &&
-    (day as number) <= daysInMonth(year as number, month as number) &&
-    (hour as number) <= 23 &&
-    (minute as number) <= 59 &&
-    second <= 59 &&
+    isCalendarTime(year, month, day, hour, minute, second) &&
     offsetHours <= 23 &&
     offsetMinutes <= 59;
   return valid ? new Date(text) : undefined;
+}
+
+/** Whether the date exists in the calendar and the time of day on a clock (no leap second). */
+export function isCalendarTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): boolean {
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59
+  );
 }
