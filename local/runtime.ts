@@ -148,10 +148,11 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
     }
     options.onReady?.({ endpoint, tableName });
     const until = replay
-      ? await engine.replay(options.jobs, from, options.until ?? from)
+      ? await engine.replay(options.jobs, from, options.until ?? from, options.signal)
       : await engine.live(options.jobs, from, options.signal);
-    // A replay's summary covers its window, whatever the virtual clock ran on to.
-    const window = replay ? (options.until ?? until) : until;
+    // A replay's summary covers its window, whatever the virtual clock ran on to; a replay
+    // stopped early covers what it reached.
+    const window = replay && !options.signal?.aborted ? (options.until ?? until) : until;
     return { summaries: await summarize(ledger, options.jobs, from, window), from, until: window };
   } finally {
     await Promise.all([...functions.values()].map((fn) => fn.close()));
@@ -183,9 +184,14 @@ class Engine {
   /**
    * Fires every run scheduled in [from, until) in order, with the sweeper every five
    * minutes, and follows the retries of the last runs past `until`. Returns the moment the
-   * virtual clock stopped at.
+   * virtual clock stopped at. The signal stops it after the moment being delivered.
    */
-  async replay(jobs: readonly LocalJob[], from: Date, until: Date): Promise<Date> {
+  async replay(
+    jobs: readonly LocalJob[],
+    from: Date,
+    until: Date,
+    signal?: AbortSignal,
+  ): Promise<Date> {
     this.remember(jobs);
     this.expectedUntilMs = until.getTime();
     for (const job of jobs) {
@@ -196,6 +202,9 @@ class Engine {
     let nextSweepMs = from.getTime() + SWEEP_INTERVAL_MS;
     let clockMs = from.getTime();
     for (;;) {
+      if (signal?.aborted) {
+        return new Date(clockMs);
+      }
       const dueMs = this.pending.reduce(
         (earliest, delivery) => Math.min(earliest, delivery.atMs),
         Infinity,

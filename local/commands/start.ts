@@ -29,6 +29,9 @@ Options:
   --function-logs    pass the handlers' JSON log lines through to stderr
   --help             this text`;
 
+/** Signals closer together than this are one request to stop. */
+const REPEATED_SIGNAL_MS = 1_000;
+
 /** About half an hour of replay on a laptop, a few hundred MB of memory. */
 const MAX_REPLAY_RUNS = 50_000;
 
@@ -107,9 +110,21 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
   // Each kind of failure once per job: a handler that cannot load fails every delivery alike.
   const failuresShown = new Set<string>();
   const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The first signal stops the runtime, which then prints the summary. One Ctrl-C often
+  // arrives twice (npm forwards it to us, `timeout` signals the child and then its group), so
+  // a repeat within a second is the same request; a later one exits at once. Either way the
+  // exit handlers run, so DynamoDB Local and the execution environments never outlive us.
+  let firstSignalAtMs: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignalAtMs === undefined) {
+      firstSignalAtMs = Date.now();
+      stop.abort();
+    } else if (Date.now() - firstSignalAtMs > REPEATED_SIGNAL_MS) {
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const result = await runLocal({
       jobs: app.jobs,

@@ -1,6 +1,12 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatUtc, parseSchedule, ScheduleError } from '../../schedule/index.ts';
-import { type SharedCase, sharedCases } from '../support/shared-cases.ts';
+import {
+  COPIED_CASES_FILE,
+  SHARED_CASES_FILE,
+  type SharedCase,
+  sharedCases,
+} from '../support/shared-cases.ts';
 
 const cases = sharedCases;
 
@@ -71,5 +77,14 @@ describe('shared schedule cases', () => {
     expect(error.name).toBe('ScheduleError');
     expect(error.field).toBe(expected?.field);
     expect(error.message).toMatch(expected?.message as RegExp);
+  });
+});
+
+describe('our copy of the shared cases', () => {
+  // Where shared/ lies beside the checkout (CI, our machines), the copy must not fall behind.
+  it.runIf(existsSync(SHARED_CASES_FILE))('holds the same cases as shared/', () => {
+    const read = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
+
+    expect(read(COPIED_CASES_FILE)).toEqual(read(SHARED_CASES_FILE));
   });
 });

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-/** One schedule case of ../shared/cases/schedules.json, drawn from real bug reports. */
+/** One schedule case of shared/cases/schedules.json, drawn from real bug reports. */
 export interface SharedCase {
   readonly name: string;
   readonly expression: string;
@@ -12,9 +13,18 @@ export interface SharedCase {
   readonly error?: boolean;
 }
 
-/** The shared cases; CI lays shared/ beside the checkout, as on a developer's machine. */
+/** Where the team keeps the cases: shared/ beside the checkout, as CI and our machines lay it. */
+export const SHARED_CASES_FILE = fileURLToPath(
+  new URL('../../../shared/cases/schedules.json', import.meta.url),
+);
+
+/** Our copy of them, so that a clone anywhere else runs the same tests. */
+export const COPIED_CASES_FILE = fileURLToPath(
+  new URL('../schedule/fixtures/shared-cases.json', import.meta.url),
+);
+
 export const sharedCases: readonly SharedCase[] = (
   JSON.parse(
-    readFileSync(new URL('../../../shared/cases/schedules.json', import.meta.url), 'utf8'),
+    readFileSync(existsSync(SHARED_CASES_FILE) ? SHARED_CASES_FILE : COPIED_CASES_FILE, 'utf8'),
   ) as { cases: SharedCase[] }
 ).cases;
