@@ -22,7 +22,7 @@ import {
   runKey,
 } from '../functions/ledger/schema.ts';
 import { METRIC_NAMESPACE, SWEEPER_TOPIC_ENV } from '../functions/sweeper.ts';
-import { DEFAULT_RUNTIME, ESM_BUNDLING } from './bundling.ts';
+import { DEFAULT_RUNTIME, ESM_BUNDLING, lockFileOf } from './bundling.ts';
 import { invalidProp } from './errors.ts';
 import { JobSchedule } from './job-schedule.ts';
 
@@ -148,6 +148,7 @@ export class JobLedger extends Construct {
       memorySize: 256,
       retryAttempts: 0,
       bundling: ESM_BUNDLING,
+      depsLockFilePath: lockFileOf(SWEEPER_ENTRY),
       description: 'cronledger sweeper: marks runs that timed out or were never delivered',
       environment: {
         [JobEnvironment.tableName]: this.table.tableName,

@@ -22,7 +22,7 @@ import {
   type SchedulerContext,
 } from '../functions/job-definition.ts';
 import { dstChanges, parseSchedule, type Schedule, ScheduleError } from '../schedule/index.ts';
-import { DEFAULT_RUNTIME, ESM_BUNDLING, isSupportedRuntime } from './bundling.ts';
+import { DEFAULT_RUNTIME, ESM_BUNDLING, isSupportedRuntime, lockFileOf } from './bundling.ts';
 import { invalidProp, invalidSchedule } from './errors.ts';
 import type { JobLedger } from './job-ledger.ts';
 import { JobRegistration } from './job-registration.ts';
@@ -362,6 +362,7 @@ export class ScheduledJob extends Construct {
       description: props.description,
       environment: { ...this.environment, ...jobEnvironment },
       bundling: ESM_BUNDLING,
+      depsLockFilePath: lockFileOf(entry),
     });
   }
 

@@ -44,9 +44,10 @@ export async function loadApp(modulePath: string): Promise<LoadedApp> {
   try {
     app = module.createApp({ context: { 'aws:cdk:bundling-stacks': [] } });
   } catch (error) {
-    // A job that breaks a rule is bad input, reported as the CLI reports bad input.
+    // A construct that breaks a rule is bad input, reported as the CLI reports bad input; its
+    // message names the construct's path.
     if (error instanceof ValidationError) {
-      throw new UsageError(`${modulePath} defines an invalid job: ${error.message}`);
+      throw new UsageError(`${modulePath} cannot be built: ${error.message}`);
     }
     throw error;
   }

@@ -33,6 +33,8 @@ export interface InvokeOptions {
 }
 
 const WORKER = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
+/** tsx as this package resolves it: `--import tsx` alone would look in the working directory. */
+const TSX = import.meta.resolve('tsx');
 /** Lambda stops a function at its timeout; we allow a little more for the IPC round trip. */
 const KILL_SLACK_MS = 1_000;
 
@@ -128,7 +130,7 @@ export class LocalFunction {
         CRONLEDGER_LOCAL_HANDLER: this.options.handlerName,
         AWS_LAMBDA_FUNCTION_NAME: this.options.jobId,
       },
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', TSX],
       stdio: ['ignore', this.options.logs, this.options.logs, 'ipc'],
       // Ctrl-C stops the runtime, which then closes its environments after the summary.
       detached: true,

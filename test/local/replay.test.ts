@@ -367,6 +367,42 @@ describe('npm start -- --json', () => {
     ]);
   }, 120_000);
 
+  it('runs the app from a working directory outside the project', async () => {
+    // Bundling options, handler environments and tsx are all found from the app's files.
+    const { stdout } = await promisify(execFile)(
+      'node',
+      [
+        join(ROOT, 'bin/cronledger.js'),
+        'start',
+        '--app',
+        join(ROOT, 'cdk/app.ts'),
+        '--from',
+        '2026-03-07T00:00:00Z',
+        '--until',
+        '2026-03-07T00:10:00Z',
+        '--json',
+      ],
+      { cwd: tmpdir(), timeout: 90_000 },
+    );
+    const attempts = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.summary === undefined);
+
+    // 00:00 and 00:05 for heartbeat, 00:00 for flaky-sync (an even hour), all on time.
+    expect(
+      attempts.map(({ jobId, scheduledTime, status }) => [jobId, scheduledTime, status]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['heartbeat', '2026-03-07T00:00:00Z', 'SUCCEEDED'],
+        ['heartbeat', '2026-03-07T00:05:00Z', 'SUCCEEDED'],
+        ['flaky-sync', '2026-03-07T00:00:00Z', 'SUCCEEDED'],
+      ]),
+    );
+    expect(attempts).toHaveLength(3);
+  }, 120_000);
+
   it('says once per job and error, on stderr, that a function failed unrecorded', async () => {
     const { stdout, stderr } = await promisify(execFile)(
       'node',
