@@ -379,9 +379,11 @@ class Engine {
   }
 
   /**
-   * A failed invocation whose failure the ledger holds finished its run during the
-   * invocation, under the invocation's request id; any other failure would go unseen, since
-   * the ledger has nothing to show for it, so it is passed on.
+   * A failed invocation whose failure the ledger holds recorded an attempt under its request
+   * id during the invocation (Lambda's retries keep the request id, hence the time); any
+   * other failure would go unseen, since the ledger has nothing to show for it, so it is
+   * passed on. The attempt may no longer be the run's last: a duplicate delivery can have
+   * retried the run in the meantime.
    */
   private async checkRecorded(
     delivery: Delivery,
@@ -393,10 +395,10 @@ class Engine {
     }
     const { jobId } = delivery.job.definition;
     const run = await this.ledger.getRun(jobId, delivery.scheduledTime);
-    const recorded =
-      run?.requestId === delivery.requestId &&
-      run.finishedAt !== undefined &&
-      Date.parse(run.finishedAt) >= startedAtMs;
+    const recorded = (run?.attempts ?? []).some(
+      (attempt) =>
+        attempt.requestId === delivery.requestId && Date.parse(attempt.finishedAt) >= startedAtMs,
+    );
     if (!recorded) {
       this.onFunctionError({
         jobId,

@@ -66,6 +66,8 @@ export interface Claim {
   readonly scheduledTime: string;
   readonly attempt: number;
   readonly token: string;
+  /** The Lambda request id of the invocation that holds the claim. */
+  readonly requestId: string;
   readonly slot?: string;
   readonly startedAtMs: number;
   readonly leaseExpiresAt: number;
@@ -549,6 +551,7 @@ export class Ledger {
       scheduledTime: delivery.scheduledTime,
       attempt: step.attempt,
       token: randomUUID(),
+      requestId: delivery.requestId,
       slot,
       startedAtMs: nowMs,
       leaseExpiresAt: delivery.deadlineMs,
@@ -744,6 +747,7 @@ export class Ledger {
       startedAt: new Date(claim.startedAtMs).toISOString(),
       finishedAt,
       durationMs: finish.durationMs,
+      requestId: claim.requestId,
       ...(error
         ? { errorName: error.name, errorMessage: truncate(error.message, ATTEMPT_MESSAGE_LIMIT) }
         : {}),
@@ -890,6 +894,7 @@ function lapsedAttempt(run: RunRecord, nowMs: number): AttemptRecord {
     startedAt: run.startedAt ?? finishedAt,
     finishedAt,
     durationMs: Math.max(0, leaseEndMs - startedAtMs),
+    ...(run.requestId ? { requestId: run.requestId } : {}),
     errorName: 'LeaseExpired',
     errorMessage: `the attempt's lease ended at ${new Date(leaseEndMs).toISOString()}`,
   };

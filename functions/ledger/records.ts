@@ -45,6 +45,8 @@ export interface AttemptRecord {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
+  /** The Lambda request id of the invocation that made the attempt (retries keep it). */
+  readonly requestId?: string;
   readonly errorName?: string;
   readonly errorMessage?: string;
 }

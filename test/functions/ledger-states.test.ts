@@ -139,10 +139,8 @@ describe('Ledger.claim', () => {
   it('takes over an expired lease with the next attempt and a token of its own', async () => {
     // Prepare: attempt 1 claimed at 12:00:01 with a 60 s lease, so it ends at 12:01:01.
     const job = await registeredJob();
-    const first = await claimOrThrow(
-      store.ledger,
-      deliveryOf(job, '2026-04-02T12:00:00Z', Date.parse('2026-04-02T12:00:01Z')),
-    );
+    const delivery = deliveryOf(job, '2026-04-02T12:00:00Z', Date.parse('2026-04-02T12:00:01Z'));
+    const first = await claimOrThrow(store.ledger, delivery);
 
     // Act: a retry of the event arrives at 12:02, after the lease ended.
     const retry = deliveryOf(job, '2026-04-02T12:00:00Z', Date.parse('2026-04-02T12:02:00Z'));
@@ -169,6 +167,7 @@ describe('Ledger.claim', () => {
         startedAt: '2026-04-02T12:00:01.000Z',
         finishedAt: '2026-04-02T12:02:00.000Z',
         durationMs: 60_000,
+        requestId: delivery.requestId,
         errorName: 'LeaseExpired',
         errorMessage: "the attempt's lease ended at 2026-04-02T12:01:01.000Z",
       },
@@ -256,10 +255,8 @@ describe('Ledger.claim', () => {
 describe('Ledger.finish', () => {
   it('records SUCCEEDED, returns the slot and counts the duration on the job', async () => {
     const job = await registeredJob();
-    const claim = await claimOrThrow(
-      store.ledger,
-      deliveryOf(job, '2026-04-03T08:00:00Z', Date.parse('2026-04-03T08:00:02Z')),
-    );
+    const delivery = deliveryOf(job, '2026-04-03T08:00:00Z', Date.parse('2026-04-03T08:00:02Z'));
+    const claim = await claimOrThrow(store.ledger, delivery);
 
     const outcome = await store.ledger.finish(job, claim, {
       status: RunStatus.SUCCEEDED,
@@ -286,6 +283,7 @@ describe('Ledger.finish', () => {
         startedAt: '2026-04-03T08:00:02.000Z',
         finishedAt: '2026-04-03T08:00:12.000Z',
         durationMs: 9_500,
+        requestId: delivery.requestId,
       },
     ]);
     const jobRecord = await store.ledger.getJob(job.jobId);

@@ -55,7 +55,8 @@ describe('sweep: leases', () => {
     // Prepare: the 08:00 run is claimed at 08:00:05 with a 60 s lease (to 08:01:05) and its
     // function dies without a finish.
     const job = await registeredJob('2026-05-01T08:00:00Z');
-    await claimed(deliveryOf(job, '2026-05-01T08:00:00Z', Date.parse('2026-05-01T08:00:05Z')));
+    const delivery = deliveryOf(job, '2026-05-01T08:00:00Z', Date.parse('2026-05-01T08:00:05Z'));
+    await claimed(delivery);
 
     // Act: one sweep while the lease is live, one after it ended.
     const early = await sweep(store.ledger, Date.parse('2026-05-01T08:01:00Z'));
@@ -82,6 +83,7 @@ describe('sweep: leases', () => {
         startedAt: '2026-05-01T08:00:05.000Z',
         finishedAt: '2026-05-01T08:06:00.000Z',
         durationMs: 60_000,
+        requestId: delivery.requestId,
         errorName: 'LeaseExpired',
         errorMessage: "the attempt's lease ended at 2026-05-01T08:01:05.000Z",
       },

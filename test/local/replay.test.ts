@@ -303,6 +303,30 @@ describe('a function that fails before the ledger sees it', () => {
   }, 120_000);
 });
 
+describe('a function that fails after the ledger recorded its attempt', () => {
+  it('is not passed on, even when a duplicate delivery retried its run meanwhile', async () => {
+    // Prepare: every event delivered twice at once; when one delivery's attempt has failed
+    // before the other reaches the ledger, the second claims the run as the next attempt.
+    const failing = await loadApp(`${ROOT}/test/local/fixtures/failing-app.ts`);
+    const failures: FunctionFailure[] = [];
+
+    // Act
+    await runLocal({
+      jobs: failing.jobs.filter((job) => job.definition.jobId === 'always-fails'),
+      from: FROM,
+      until: HALF_HOUR,
+      endpoint: inject('dynamodbEndpoint'),
+      tableName: `duplicated-${randomUUID()}`,
+      faults: { duplicates: 1, late: 0, crash: 0, seed: 7 },
+      onAttempt: () => {},
+      onFunctionError: (failure) => failures.push(failure),
+    });
+
+    // Assess: every failure is an attempt on the record.
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
+
 describe('a ledger kept on disk with --data', () => {
   it('keeps the runs of one replay for the next, which does not run them again', async () => {
     // Prepare: a first replay 00:00-00:30 records six heartbeats in a folder.
