@@ -71,9 +71,14 @@ function nextAtOrAfter(definition: JobDefinition, from: Date, until: Date): stri
   return next ? formatUtc(next) : undefined;
 }
 
-/** Formats attempt lines in aligned columns; the widths fit the app's job ids. */
+/**
+ * Formats attempt lines in aligned columns; the widths fit the app's job ids. A line that
+ * repeats the one before it for the same run, told only that it has become final, is left
+ * out: `--json` carries `final`, a table for people would show the same row twice.
+ */
 export class AttemptPrinter {
   private readonly idWidth: number;
+  private readonly lastRowByRun = new Map<string, string>();
 
   constructor(jobIds: readonly string[]) {
     this.idWidth = Math.max(6, ...jobIds.map((id) => id.length));
@@ -84,7 +89,18 @@ export class AttemptPrinter {
     return `${columns.join(' ')} ATTEMPT  DURATION  DELIVERIES`;
   }
 
-  line(attempt: AttemptLine): string {
+  /** The row for an attempt, or undefined when it would repeat the run's last row. */
+  line(attempt: AttemptLine): string | undefined {
+    const row = this.format(attempt);
+    const run = `${attempt.jobId}@${attempt.scheduledTime}`;
+    if (this.lastRowByRun.get(run) === row) {
+      return undefined;
+    }
+    this.lastRowByRun.set(run, row);
+    return row;
+  }
+
+  private format(attempt: AttemptLine): string {
     const duration = attempt.durationMs === undefined ? '-' : `${attempt.durationMs} ms`;
     const columns = [
       attempt.scheduledTime.padEnd(21),

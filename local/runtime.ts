@@ -456,7 +456,10 @@ class Engine {
     }
     shown.state = state;
     shown.attempts.add(run.attempt);
-    this.onAttempt(toLine(run, final));
+    // The attempt's own record has what the run item may lack: the duration and cause of an
+    // attempt that the sweeper ended.
+    const entry = run.attempts?.filter((candidate) => candidate.attempt === run.attempt).at(-1);
+    this.onAttempt(entry ? { ...pastAttemptLine(run, entry), final } : toLine(run, final));
   }
 }
 
@@ -481,7 +484,7 @@ function toLine(run: RunRecord, final: boolean): AttemptLine {
   };
 }
 
-/** An attempt the run has moved past: never final, since a later one holds the run. */
+/** A finished attempt, from its record in the run; not final unless the caller says so. */
 function pastAttemptLine(run: RunRecord, entry: AttemptRecord): AttemptLine {
   return {
     ...toLine(run, false),

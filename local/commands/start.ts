@@ -144,7 +144,12 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
           out.stdout(printer.header());
         }
       },
-      onAttempt: (line) => out.stdout(values.json ? JSON.stringify(line) : printer.line(line)),
+      onAttempt: (line) => {
+        const text = values.json ? JSON.stringify(line) : printer.line(line);
+        if (text !== undefined) {
+          out.stdout(text);
+        }
+      },
       onFunctionError: ({ jobId, scheduledTime, error }) => {
         const kind = `${jobId}\n${error}`;
         if (!failuresShown.has(kind)) {

@@ -155,6 +155,13 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
     expect(summaryOf(summaries, 'flaky-sync')?.runs).toBe(1);
     expect(finals.every((line) => line.scheduledTime < '2026-03-07T00:30:00Z')).toBe(true);
     expect(lines.every((line) => line.status !== RunStatus.RUNNING)).toBe(true);
+    // A TIMED_OUT line says how long the lease was and why the attempt ended: with a timeout
+    // of 1 minute, the sweeper's lease ran 60 s from the claim, less the claim's own time.
+    for (const line of lines.filter((candidate) => candidate.status === 'TIMED_OUT')) {
+      expect(line.error).toMatch(/^LeaseExpired: the attempt's lease ended at /);
+      expect(line.durationMs).toBeGreaterThan(55_000);
+      expect(line.durationMs).toBeLessThanOrEqual(60_000);
+    }
   }, 120_000);
 });
 
