@@ -10,8 +10,8 @@ export function parseInstant(flag: string, text: string): Date {
   const date = parseIsoInstant(text);
   if (!date) {
     throw new UsageError(
-      `${flag} must be an ISO 8601 instant with Z or an offset, e.g. 2026-03-07T00:00:00Z, ` +
-        `got: ${text}`,
+      `${flag} must be an ISO 8601 instant with Z or an offset, on a date and time that ` +
+        `exist, e.g. 2026-03-07T00:00:00Z, got: ${text}`,
     );
   }
   return date;

@@ -59,8 +59,12 @@ describe('cronledger start', () => {
     ],
     [
       ['--from', '2026-03-07', '--until', '2026-03-08T00:00:00Z'],
-      '--from must be an ISO 8601 instant with Z or an offset, e.g. 2026-03-07T00:00:00Z, ' +
-        'got: 2026-03-07',
+      '--from must be an ISO 8601 instant with Z or an offset, on a date and time that exist, ' +
+        'e.g. 2026-03-07T00:00:00Z, got: 2026-03-07',
+    ],
+    [
+      ['--from', '2026-02-30T00:00:00Z', '--until', '2026-03-08T00:00:00Z'],
+      'on a date and time that exist, e.g. 2026-03-07T00:00:00Z, got: 2026-02-30T00:00:00Z',
     ],
     [['--app', 'no/such-app.ts'], '--app must name a CDK app module, got: no/such-app.ts'],
     // heartbeat every 5 minutes: 181 days x 288 is over the limit; 02:30 New York is skipped
