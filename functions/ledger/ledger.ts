@@ -94,7 +94,9 @@ export type FinishOutcome =
 type Expectation =
   | { readonly kind: 'absent' }
   | { readonly kind: 'status'; readonly run: RunRecord }
-  | { readonly kind: 'expired-lease'; readonly run: RunRecord };
+  | { readonly kind: 'expired-lease'; readonly run: RunRecord }
+  /** RUNNING under the delivery's own request id: Lambda is retrying a failed invocation. */
+  | { readonly kind: 'abandoned'; readonly run: RunRecord };
 
 type Step =
   | { readonly kind: 'claim'; readonly expect: Expectation; readonly attempt: number }
@@ -119,6 +121,7 @@ const ATTEMPT_MESSAGE_LIMIT = 1_024;
  *   RUNNING (token A)       --finish carrying token A------------> SUCCEEDED | FAILED | TIMED_OUT
  *   RUNNING, lease expired  --sweeper----------------------------> TIMED_OUT
  *   RUNNING, lease expired  --a later delivery, attempts left----> RUNNING (attempt n+1, token B)
+ *   RUNNING (request R)     --Lambda's retry of R, attempts left-> RUNNING (attempt n+1, token B)
  *   FAILED | TIMED_OUT      --a later delivery, attempts left----> RUNNING (attempt n+1, token B)
  *   anything else           --any delivery-----------------------> deliveries + 1, nothing else
  *
@@ -200,8 +203,8 @@ export class Ledger {
     let jobRecord: JobRecord | undefined;
 
     for (let step = 0; step < MAX_STEPS; step += 1) {
-      const next = decide(existing, job, nowMs, late);
-      const picked = next.kind === 'claim' ? pickSlot(job, jobRecord, nowMs) : undefined;
+      const next = decide(existing, delivery, late);
+      const picked = next.kind === 'claim' ? pickSlot(next, jobRecord, job, nowMs) : undefined;
       // No free slot: a first delivery is SKIPPED; a retry leaves its run as it stands.
       const action: Step =
         next.kind !== 'claim' || picked !== null
@@ -420,7 +423,7 @@ export class Ledger {
       return undefined;
     }
     const now = new Date(nowMs).toISOString();
-    const entry = lapsedAttempt(run, nowMs);
+    const entry = lapsedAttempt(run, nowMs, 'expired-lease');
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -556,10 +559,14 @@ export class Ledger {
       startedAtMs: nowMs,
       leaseExpiresAt: delivery.deadlineMs,
     };
-    const run = expectationCondition(step.expect, nowMs);
-    // A takeover ends the attempt whose lease ran out, as the sweeper would have.
-    const lapsed =
-      step.expect.kind === 'expired-lease' ? lapsedAttempt(step.expect.run, nowMs) : undefined;
+    const { expect } = step;
+    const run = expectationCondition(expect, nowMs);
+    // A takeover records the end of the attempt it replaces: TIMED_OUT when its lease ran out,
+    // as the sweeper would have, FAILED when Lambda is retrying its invocation.
+    const takenOver = expect.kind === 'expired-lease' || expect.kind === 'abandoned';
+    const lapsed = takenOver ? lapsedAttempt(expect.run, nowMs, expect.kind) : undefined;
+    // The attempt taken over may still hold its slot: its claim may reuse it.
+    const inherited = takenOver ? expect.run.claimToken : undefined;
     const items: TransactItem[] = [
       {
         Update: {
@@ -625,7 +632,7 @@ export class Ledger {
       ...(step.expect.kind === 'status' && step.expect.run.status === RunStatus.NOT_DELIVERED
         ? { [RunStatus.NOT_DELIVERED]: -1 }
         : {}),
-      ...(lapsed ? { [RunStatus.TIMED_OUT]: 1 } : {}),
+      ...(lapsed ? { [lapsed.status]: 1 } : {}),
     };
     const counting = countActions(changes);
     if (slot !== undefined) {
@@ -635,12 +642,13 @@ export class Ledger {
           Key: jobKey(job.jobId),
           UpdateExpression: updateExpression({ set: ['#slots.#slot = :lease'], add: counting.add }),
           ConditionExpression:
-            'attribute_exists(#slots) AND ' +
-            '(attribute_not_exists(#slots.#slot) OR #slots.#slot.#expires < :nowMs)',
+            'attribute_exists(#slots) AND (attribute_not_exists(#slots.#slot) OR ' +
+            `#slots.#slot.#expires < :nowMs${inherited ? ' OR #slots.#slot.#token = :held' : ''})`,
           ExpressionAttributeNames: {
             '#slots': 'slots',
             '#slot': slot,
             '#expires': 'expiresAt',
+            ...(inherited ? { '#token': 'token' } : {}),
             ...counting.names,
           },
           ExpressionAttributeValues: {
@@ -650,6 +658,7 @@ export class Ledger {
               expiresAt: claim.leaseExpiresAt,
             },
             ':nowMs': nowMs,
+            ...(inherited ? { ':held': inherited } : {}),
             ...counting.values,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -881,23 +890,40 @@ export class LedgerContentionError extends Error {
 }
 
 /**
- * The record of an attempt whose lease ran out with no finish: what the ledger knows of it is
- * when it started and how long its lease was.
+ * The record of an attempt that ended with no finish: what the ledger knows of it is when it
+ * started, and either how long its lease was (TIMED_OUT) or that Lambda retried its
+ * invocation, which it does only after the invocation failed (FAILED, at most this long).
  */
-function lapsedAttempt(run: RunRecord, nowMs: number): AttemptRecord {
+function lapsedAttempt(
+  run: RunRecord,
+  nowMs: number,
+  cause: 'expired-lease' | 'abandoned',
+): AttemptRecord {
   const finishedAt = new Date(nowMs).toISOString();
   const startedAtMs = Date.parse(run.startedAt ?? finishedAt);
   const leaseEndMs = run.leaseExpiresAt ?? nowMs;
-  return {
+  const record = {
     attempt: run.attempt,
-    status: RunStatus.TIMED_OUT,
     startedAt: run.startedAt ?? finishedAt,
     finishedAt,
-    durationMs: Math.max(0, leaseEndMs - startedAtMs),
+    durationMs: Math.max(0, Math.min(leaseEndMs, nowMs) - startedAtMs),
     ...(run.requestId ? { requestId: run.requestId } : {}),
-    errorName: 'LeaseExpired',
-    errorMessage: `the attempt's lease ended at ${new Date(leaseEndMs).toISOString()}`,
   };
+  return cause === 'expired-lease'
+    ? {
+        ...record,
+        status: RunStatus.TIMED_OUT,
+        errorName: 'LeaseExpired',
+        errorMessage: `the attempt's lease ended at ${new Date(leaseEndMs).toISOString()}`,
+      }
+    : {
+        ...record,
+        status: RunStatus.FAILED,
+        errorName: 'InvocationFailed',
+        errorMessage:
+          'Lambda retried the event before the attempt recorded an outcome: its invocation ' +
+          'failed (the process died, or its finish could not be written)',
+      };
 }
 
 /** The ADD actions that move a job's counters, with their placeholders. */
@@ -918,12 +944,8 @@ function countActions(changes: Partial<Record<RunStatus, number>>): {
 }
 
 /** The next step for a delivery, given what the ledger holds for its run. */
-function decide(
-  existing: RunRecord | undefined,
-  job: JobDefinition,
-  nowMs: number,
-  late: boolean,
-): Step {
+function decide(existing: RunRecord | undefined, delivery: Delivery, late: boolean): Step {
+  const { job, nowMs } = delivery;
   const maxAttempts = job.retryAttempts + 1;
   if (!existing || existing.status === RunStatus.NOT_DELIVERED) {
     const expect: Expectation = existing ? { kind: 'status', run: existing } : { kind: 'absent' };
@@ -939,6 +961,15 @@ function decide(
       attempt: existing.attempt + 1,
     };
   }
+  // Lambda resends an event under the same request id only to retry an invocation that
+  // failed, so the attempt holding the run is over, though its lease is not.
+  if (existing.status === RunStatus.RUNNING && existing.requestId === delivery.requestId) {
+    return {
+      kind: 'claim',
+      expect: { kind: 'abandoned', run: existing },
+      attempt: existing.attempt + 1,
+    };
+  }
   if (isRetryable(existing.status)) {
     return {
       kind: 'claim',
@@ -951,19 +982,22 @@ function decide(
 
 /**
  * The slot a claim should try: `undefined` when the job does not limit concurrency, `null`
- * when every slot is held by a live lease, so the run must be skipped.
+ * when every slot is held by a live lease, so the run must be skipped. A claim that takes a
+ * run over may reuse the slot of the attempt it replaces.
  */
 function pickSlot(
-  job: JobDefinition,
+  step: Extract<Step, { kind: 'claim' }>,
   jobRecord: JobRecord | undefined,
+  job: JobDefinition,
   nowMs: number,
 ): string | undefined | null {
   if (job.overlap === 'allow') {
     return undefined;
   }
+  const replaced = step.expect.kind === 'abandoned' ? step.expect.run.claimToken : undefined;
   for (let index = 0; index < job.maxConcurrency; index += 1) {
     const lease = jobRecord?.slots?.[String(index)];
-    if (!lease || lease.expiresAt < nowMs) {
+    if (!lease || lease.expiresAt < nowMs || lease.token === replaced) {
       return String(index);
     }
   }
@@ -986,6 +1020,18 @@ function expectationCondition(
         expression: '#status = :expectedStatus AND #attempt = :expectedAttempt',
         names: { '#status': 'status', '#attempt': 'attempt' },
         values: { ':expectedStatus': expect.run.status, ':expectedAttempt': expect.run.attempt },
+      };
+    case 'abandoned':
+      return {
+        expression:
+          '#status = :expectedStatus AND claimToken = :expectedToken AND ' +
+          'requestId = :expectedRequestId',
+        names: { '#status': 'status' },
+        values: {
+          ':expectedStatus': RunStatus.RUNNING,
+          ':expectedToken': expect.run.claimToken ?? '',
+          ':expectedRequestId': expect.run.requestId ?? '',
+        },
       };
     case 'expired-lease':
       return {

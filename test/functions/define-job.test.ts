@@ -5,6 +5,7 @@ import { defineJob, type JobHandler, type LambdaContext } from '../../functions/
 import { LedgerUnavailableError, RunTimedOutError } from '../../functions/errors.ts';
 import { type JobDefinition, JobEnvironment } from '../../functions/job-definition.ts';
 import { RunStatus } from '../../functions/ledger/status.ts';
+import { localHooks } from '../../functions/local-hooks.ts';
 import { createTestLedger, type TestLedger, testJob } from '../support/ledger.ts';
 
 let store: TestLedger;
@@ -248,6 +249,37 @@ describe('defineJob', () => {
     // Aborted 800 ms after the delivery arrived; the claim took some of those 800 ms.
     expect(run?.durationMs).toBeGreaterThan(400);
     expect(run?.durationMs).toBeLessThanOrEqual(850);
+  });
+
+  it("runs Lambda's retry of an invocation that died mid-run, inside the dead one's lease", async () => {
+    // Prepare: a 5-minute function whose process dies right after its claim at 15:00:01.
+    const job = uniqueJob({ timeoutSeconds: 300 });
+    const ran: number[] = [];
+    const fn = deploy(job, (run) => {
+      ran.push(run.attempt);
+    });
+    const event = eventFor(job.jobId, '2026-03-07T15:00:00Z');
+    const requestId = randomUUID();
+    const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => 300_000 };
+    setVirtualNow(Date.parse('2026-03-07T15:00:01Z'));
+    localHooks.afterClaim = () => {
+      throw new Error('the process died');
+    };
+    await expect(fn(event, context)).rejects.toThrow('the process died');
+    localHooks.afterClaim = undefined;
+
+    // Act: Lambda retries a minute later with the same event and request id.
+    setVirtualNow(Date.parse('2026-03-07T15:01:05Z'));
+    const retry = await fn(event, context);
+
+    // Assess
+    expect(retry).toMatchObject({ outcome: 'ran', status: RunStatus.SUCCEEDED, attempt: 2 });
+    expect(ran).toEqual([2]);
+    const run = await store.ledger.getRun(job.jobId, '2026-03-07T15:00:00Z');
+    expect(run?.attempts?.map((entry) => [entry.attempt, entry.status, entry.errorName])).toEqual([
+      [1, 'FAILED', 'InvocationFailed'],
+      [2, 'SUCCEEDED', undefined],
+    ]);
   });
 
   it('does not run the handler when the ledger cannot be reached', async () => {

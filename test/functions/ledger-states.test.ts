@@ -136,6 +136,87 @@ describe('Ledger.claim', () => {
     expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ SKIPPED: 1 });
   });
 
+  it("takes over a live lease when Lambda retries the holder's own request", async () => {
+    // Prepare: attempt 1 claimed at 12:00:01 by a 5-minute function (lease to 12:05:01); its
+    // process dies, and Lambda retries the event a minute later under the same request id.
+    const job = await registeredJob({ timeoutSeconds: 300 });
+    const delivery = deliveryOf(
+      job,
+      '2026-04-02T13:00:00Z',
+      Date.parse('2026-04-02T13:00:01Z'),
+      300_000,
+    );
+    const first = await claimOrThrow(store.ledger, delivery);
+
+    // Act: the retry at 13:01:05, well inside the first attempt's lease.
+    const retryAtMs = Date.parse('2026-04-02T13:01:05Z');
+    const outcome = await store.ledger.claim({
+      ...delivery,
+      executionId: 'retry',
+      nowMs: retryAtMs,
+      deadlineMs: retryAtMs + 300_000,
+    });
+
+    // Assess: attempt 2 holds the run and the one slot; attempt 1 is on record as FAILED,
+    // having lasted at most until the retry.
+    expect(outcome.kind).toBe('claimed');
+    const second = outcome.kind === 'claimed' ? outcome.claim : undefined;
+    expect(second).toMatchObject({ attempt: 2, slot: '0' });
+    const run = await runOf(job, '2026-04-02T13:00:00Z');
+    expect(run).toMatchObject({
+      status: RunStatus.RUNNING,
+      attempt: 2,
+      deliveries: 2,
+      claimToken: second?.token,
+    });
+    expect(run.attempts).toEqual([
+      {
+        attempt: 1,
+        status: 'FAILED',
+        startedAt: '2026-04-02T13:00:01.000Z',
+        finishedAt: '2026-04-02T13:01:05.000Z',
+        durationMs: 64_000,
+        requestId: delivery.requestId,
+        errorName: 'InvocationFailed',
+        errorMessage:
+          'Lambda retried the event before the attempt recorded an outcome: its invocation ' +
+          'failed (the process died, or its finish could not be written)',
+      },
+    ]);
+    const jobRecord = await store.ledger.getJob(job.jobId);
+    expect(jobRecord?.slots['0']?.token).toBe(second?.token);
+    expect(jobRecord?.counts).toEqual({ FAILED: 1 });
+    // The first attempt, should it still be alive after all, can no longer finish.
+    const stale = await store.ledger.finish(job, first, {
+      status: RunStatus.SUCCEEDED,
+      finishedAtMs: retryAtMs + 1_000,
+      durationMs: 65_000,
+    });
+    expect(stale.accepted).toBe(false);
+  });
+
+  it('counts a delivery under another request id as a duplicate while the lease lives', async () => {
+    // Prepare: attempt 1 holds the run until 14:05:01.
+    const job = await registeredJob({ timeoutSeconds: 300 });
+    await claimOrThrow(
+      store.ledger,
+      deliveryOf(job, '2026-04-02T14:00:00Z', Date.parse('2026-04-02T14:00:01Z'), 300_000),
+    );
+
+    // Act: a second delivery of the event from Lambda's queue, with a request id of its own.
+    const outcome = await store.ledger.claim(
+      deliveryOf(job, '2026-04-02T14:00:00Z', Date.parse('2026-04-02T14:01:05Z'), 300_000),
+    );
+
+    // Assess
+    expect(outcome.kind).toBe('duplicate');
+    expect(await runOf(job, '2026-04-02T14:00:00Z')).toMatchObject({
+      status: RunStatus.RUNNING,
+      attempt: 1,
+      deliveries: 2,
+    });
+  });
+
   it('takes over an expired lease with the next attempt and a token of its own', async () => {
     // Prepare: attempt 1 claimed at 12:00:01 with a 60 s lease, so it ends at 12:01:01.
     const job = await registeredJob();
