@@ -8,6 +8,7 @@ import {
 } from './errors.ts';
 import {
   CONTEXT_KEY,
+  checkJobDefinition,
   type JobDefinition,
   JobEnvironment,
   type SchedulerContext,
@@ -90,9 +91,8 @@ export function defineJob<TInput = Record<string, unknown>>(
     environment ??= readEnvironment();
     const { job, ledger } = environment;
     const delivery = readEvent(event, job.jobId);
-    checkContext(context);
     const receivedAtMs = now();
-    const deadlineMs = receivedAtMs + context.getRemainingTimeInMillis();
+    const deadlineMs = receivedAtMs + remainingTimeOf(context);
     const log = new Logger(
       {
         jobId: job.jobId,
@@ -278,12 +278,28 @@ function readEnvironment(): { job: JobDefinition; ledger: Ledger } {
       `${JobEnvironment.tableName} and ${JobEnvironment.job} must be set; ScheduledJob sets both`,
     );
   }
-  let job: JobDefinition;
+  let parsed: unknown;
   try {
-    job = JSON.parse(raw) as JobDefinition;
+    parsed = JSON.parse(raw);
   } catch (cause) {
     throw new JobConfigurationError(
       `${JobEnvironment.job} must be JSON, got: ${raw.slice(0, 80)}`,
+      { cause },
+    );
+  }
+  const checked = checkJobDefinition(parsed);
+  if ('problem' in checked) {
+    throw new JobConfigurationError(`${JobEnvironment.job}: ${checked.problem}`);
+  }
+  const job = checked.definition;
+  // Read once at the cold start, so that a schedule the wrapper cannot read fails every
+  // delivery before its claim, not each run after its handler.
+  try {
+    scheduleOf(job, job.schedule.start ? new Date(job.schedule.start) : undefined);
+  } catch (cause) {
+    throw new JobConfigurationError(
+      `${JobEnvironment.job}: \`schedule\` must be one EventBridge Scheduler accepts: ` +
+        (cause instanceof Error ? cause.message : String(cause)),
       { cause },
     );
   }
@@ -296,8 +312,11 @@ function readEnvironment(): { job: JobDefinition; ledger: Ledger } {
 /** The first day no schedule reaches: scheduled times end with 2199. */
 const LAST_SCHEDULED_MS = Date.UTC(2200, 0, 1);
 
-/** Lambda always passes both; a caller of our own (a test, a script) may not. */
-function checkContext(context: LambdaContext): void {
+/**
+ * The milliseconds left before the function's deadline, from a context checked first: Lambda
+ * always passes a request id and a clock; a caller of our own (a test, a script) may not.
+ */
+function remainingTimeOf(context: LambdaContext): number {
   const { awsRequestId, getRemainingTimeInMillis } = (context ?? {}) as Partial<LambdaContext>;
   if (typeof awsRequestId !== 'string' || awsRequestId === '') {
     throw new InvalidEventError(
@@ -311,6 +330,16 @@ function checkContext(context: LambdaContext): void {
       'the Lambda context must carry `getRemainingTimeInMillis()`',
     );
   }
+  const remainingMs: unknown = context.getRemainingTimeInMillis();
+  if (typeof remainingMs !== 'number' || !Number.isFinite(remainingMs)) {
+    // NaN and Infinity as themselves (JSON would say null), a string in its quotes.
+    const got = typeof remainingMs === 'number' ? String(remainingMs) : JSON.stringify(remainingMs);
+    throw new InvalidEventError(
+      'context.getRemainingTimeInMillis',
+      `\`getRemainingTimeInMillis()\` must return a finite number of milliseconds, got: ${got}`,
+    );
+  }
+  return remainingMs;
 }
 
 interface ParsedEvent {
@@ -370,17 +399,21 @@ function nextRunTime(
   scheduledTime: string,
   afterMs: number,
 ): string | undefined {
-  const { schedule } = job;
   // A rate schedule without StartDate counts from its creation, which the function does not
   // know; every run it delivers lies on that grid, so this run anchors it as well.
-  const next = parseSchedule({
+  const next = scheduleOf(job, new Date(scheduledTime)).next(new Date(afterMs));
+  return next ? formatUtc(next) : undefined;
+}
+
+function scheduleOf(job: JobDefinition, anchor: Date | undefined) {
+  const { schedule } = job;
+  return parseSchedule({
     expression: schedule.expression,
     timezone: schedule.timezone,
     start: schedule.start ? new Date(schedule.start) : undefined,
     end: schedule.end ? new Date(schedule.end) : undefined,
-    anchor: new Date(scheduledTime),
-  }).next(new Date(afterMs));
-  return next ? formatUtc(next) : undefined;
+    anchor,
+  });
 }
 
 function abortMargin(remainingMs: number, configuredMs: number | undefined): number {
@@ -389,14 +422,23 @@ function abortMargin(remainingMs: number, configuredMs: number | undefined): num
 
 /** What a handler threw, as text: never throws itself, whatever the value. */
 function toErrorRecord(error: unknown): RunErrorRecord {
-  if (error instanceof Error) {
+  try {
+    if (error instanceof Error) {
+      const { name, message, stack } = error;
+      return {
+        name: textOf(name),
+        message: textOf(message),
+        ...(typeof stack === 'string' ? { stack } : {}),
+      };
+    }
+    return { name: 'NonError', message: textOf(error) };
+  } catch (unreadable) {
+    // A proxy or an object whose getters throw: what it is cannot be read, that it failed can.
     return {
-      name: textOf(error.name),
-      message: textOf(error.message),
-      ...(typeof error.stack === 'string' ? { stack: error.stack } : {}),
+      name: 'UnreadableError',
+      message: `the handler threw a value that could not be read: ${textOf(unreadable)}`,
     };
   }
-  return { name: 'NonError', message: textOf(error) };
 }
 
 function describe(error: unknown): { name: string; message: string } {

@@ -65,3 +65,47 @@ export interface SchedulerContext {
 }
 
 export const RetentionDefaults: RetentionDefinition = { succeededDays: 30, otherDays: 90 };
+
+/**
+ * Reads a job definition from what `CRONLEDGER_JOB` held, checking each field the wrapper
+ * relies on. ScheduledJob always writes a whole one; a function set up by hand may not.
+ * @returns the definition, or the first problem, naming the field and the rule
+ */
+export function checkJobDefinition(
+  value: unknown,
+): { readonly definition: JobDefinition } | { readonly problem: string } {
+  const read = (path: string): unknown =>
+    path
+      .split('.')
+      .reduce<unknown>(
+        (at, key) =>
+          typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined,
+        value,
+      );
+  const count = (min: number) => (field: unknown) =>
+    typeof field === 'number' && Number.isInteger(field) && field >= min;
+  const text = (field: unknown) => typeof field === 'string' && field !== '';
+  const days = (field: unknown) => typeof field === 'number' && field > 0;
+  const rules: [string, (field: unknown) => boolean, string][] = [
+    ['jobId', text, 'a non-empty string'],
+    ['schedule.expression', text, 'a schedule expression'],
+    ['schedule.timezone', text, 'an IANA time zone'],
+    ['enabled', (field) => typeof field === 'boolean', 'true or false'],
+    ['flexibleWindowMinutes', count(0), 'a whole number, 0 or more'],
+    ['maxConcurrency', count(1), 'a whole number, 1 or more'],
+    ['overlap', (field) => field === 'skip' || field === 'allow', "'skip' or 'allow'"],
+    ['misfireGraceSeconds', count(0), 'a whole number, 0 or more'],
+    ['retryAttempts', count(0), 'a whole number, 0 or more'],
+    ['timeoutSeconds', count(1), 'a whole number, 1 or more'],
+    ['retention.succeededDays', days, 'a number of days above 0'],
+    ['retention.otherDays', days, 'a number of days above 0'],
+  ];
+  const broken = rules.find(([path, holds]) => !holds(read(path)));
+  if (!broken) {
+    return { definition: value as JobDefinition };
+  }
+  const [path, , rule] = broken;
+  return {
+    problem: `\`${path}\` must be ${rule}, got: ${JSON.stringify(read(path)) ?? 'nothing'}`,
+  };
+}

@@ -67,6 +67,47 @@ export class Logger {
       requestId: this.keys.requestId,
       ...extra,
     };
-    this.sink(JSON.stringify(line));
+    this.sink(serialize(line));
+  }
+}
+
+/**
+ * JSON that a log call can never fail on: a BigInt is written as its digits, a cycle as
+ * "[Circular]", and whatever JSON refuses otherwise as its String() form, so that logging
+ * from a handler never turns a run into a failure.
+ */
+function serialize(line: Record<string, unknown>): string {
+  // The objects from the root down to the value being written: a value among them is a cycle.
+  const ancestors: unknown[] = [];
+  try {
+    return JSON.stringify(line, function (this: unknown, _key, value: unknown) {
+      if (typeof value === 'bigint') {
+        return value.toString();
+      }
+      if (typeof value !== 'object' || value === null) {
+        return value;
+      }
+      while (ancestors.length > 0 && ancestors.at(-1) !== this) {
+        ancestors.pop();
+      }
+      if (ancestors.includes(value)) {
+        return '[Circular]';
+      }
+      ancestors.push(value);
+      return value;
+    });
+  } catch (error) {
+    // A getter or toJSON that throws: keep the fixed keys and say what was lost.
+    const { level, message, timestamp, jobId, scheduledTime, attempt, requestId } = line;
+    return JSON.stringify({
+      level,
+      message: String(message),
+      timestamp,
+      jobId,
+      scheduledTime,
+      attempt,
+      requestId,
+      logError: `the extra fields could not be written as JSON: ${String(error)}`,
+    });
   }
 }

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setVirtualNow } from '../../functions/clock.ts';
 import { defineJob, type JobHandler, type LambdaContext } from '../../functions/define-job.ts';
-import { LedgerUnavailableError, RunTimedOutError } from '../../functions/errors.ts';
+import {
+  JobConfigurationError,
+  LedgerUnavailableError,
+  RunTimedOutError,
+} from '../../functions/errors.ts';
 import { type JobDefinition, JobEnvironment } from '../../functions/job-definition.ts';
 import { RunStatus } from '../../functions/ledger/status.ts';
 import { localHooks } from '../../functions/local-hooks.ts';
@@ -347,6 +351,40 @@ describe('defineJob', () => {
     expect(await store.ledger.listRuns(job.jobId)).toEqual([]);
   });
 
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['"60000"', '60000'],
+  ])('rejects a context whose remaining time is %s, before any write', async (shown, left) => {
+    const job = uniqueJob();
+    const fn = deploy(job, () => undefined);
+    const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => left as number };
+
+    await expect(fn(eventFor(job.jobId, '2026-03-07T10:00:00Z'), context)).rejects.toThrow(
+      `\`getRemainingTimeInMillis()\` must return a finite number of milliseconds, got: ${shown}`,
+    );
+    expect(await store.ledger.listRuns(job.jobId)).toEqual([]);
+  });
+
+  it.each([
+    [{ schedule: undefined }, '`schedule.expression` must be a schedule expression, got: nothing'],
+    [{ maxConcurrency: '2' }, '`maxConcurrency` must be a whole number, 1 or more, got: "2"'],
+    [{ overlap: 'queue' }, "`overlap` must be 'skip' or 'allow', got: \"queue\""],
+    [
+      { schedule: { expression: 'cron(0 12 * * * *)', timezone: 'UTC' } },
+      '`schedule` must be one EventBridge Scheduler accepts: ',
+    ],
+  ])('refuses a job definition with %j before any write', async (broken, message) => {
+    const job = uniqueJob();
+    const fn = deploy({ ...job, ...broken } as JobDefinition, () => undefined);
+
+    const result = fn(eventFor(job.jobId, '2026-03-07T10:00:00Z'), contextWith());
+
+    await expect(result).rejects.toBeInstanceOf(JobConfigurationError);
+    await expect(result).rejects.toThrow(`CRONLEDGER_JOB: ${message}`);
+    expect(await store.ledger.listRuns(job.jobId)).toEqual([]);
+  });
+
   it.each([Number.NaN, -1, Number.POSITIVE_INFINITY])(
     'refuses an abort margin of %s when the job is defined',
     (abortMarginMs) => {
@@ -398,6 +436,29 @@ describe('defineJob with whatever a handler throws', () => {
     ]);
     expect(run?.leaseExpiresAt).toBeUndefined();
     expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({ FAILED: 1 });
+  });
+
+  it('records FAILED when the handler throws a value that cannot even be read', async () => {
+    const job = uniqueJob();
+    setVirtualNow(Date.parse('2026-03-07T14:00:01Z'));
+    const hostile = new Proxy(new Error('hidden'), {
+      get() {
+        throw new Error('no reading');
+      },
+    });
+    const fn = deploy(job, () => {
+      throw hostile;
+    });
+
+    const result = fn(eventFor(job.jobId, '2026-03-07T14:00:00Z'), contextWith());
+
+    await expect(result).rejects.toBe(hostile);
+    const run = await store.ledger.getRun(job.jobId, '2026-03-07T14:00:00Z');
+    expect(run).toMatchObject({
+      status: RunStatus.FAILED,
+      error: { name: 'UnreadableError' },
+    });
+    expect(run?.error?.message).toMatch(/^the handler threw a value that could not be read: /);
   });
 
   it('records FAILED when the handler rejects with no reason', async () => {
