@@ -1,8 +1,7 @@
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { createHash } from 'node:crypto';
 import { UsageError } from './errors.ts';
 
-/** Probabilities (0-1) of the faults AWS causes, drawn from one seeded generator. */
+/** Probabilities (0-1) of the faults AWS causes, drawn from a seed. */
 export interface FaultOptions {
   /** A scheduled event is delivered twice, at the same moment. */
   readonly duplicates: number;
@@ -17,38 +16,37 @@ export const NO_FAULTS: FaultOptions = { duplicates: 0, late: 0, crash: 0, seed:
 
 export type Crash = 'before-claim' | 'mid-run' | undefined;
 
-/** The same seed gives the same faults in the same order, so a failing replay can be rerun. */
+/**
+ * The same seed gives the same faults, so that a failing replay can be rerun. Each fault is
+ * drawn from the seed and the name of what it strikes (a run, one delivery of it, one
+ * invocation), never from a shared sequence: which of two concurrent deliveries reaches the
+ * ledger first changes how many invocations there are, and must not change the faults of the
+ * runs that follow.
+ */
 export class FaultPlan {
-  private readonly random: () => number;
+  constructor(private readonly options: FaultOptions) {}
 
-  constructor(private readonly options: FaultOptions) {
-    const generator = xoroshiro128plus(options.seed);
-    this.random = () => uniformFloat64(generator);
+  /** How many times the run `run` (job and scheduled time) is delivered. */
+  deliveriesOf(run: string): number {
+    return this.draw('duplicate', run) < this.options.duplicates ? 2 : 1;
   }
 
-  get enabled(): boolean {
-    return this.options.duplicates > 0 || this.options.late > 0 || this.options.crash > 0;
+  isLate(run: string): boolean {
+    return this.draw('late', run) < this.options.late;
   }
 
-  deliveriesOf(): number {
-    return this.draw(this.options.duplicates) ? 2 : 1;
-  }
-
-  isLate(): boolean {
-    return this.draw(this.options.late);
-  }
-
-  crashOf(): Crash {
-    if (!this.draw(this.options.crash)) {
+  /** Whether and where `invocation` (a delivery and its Lambda attempt) dies. */
+  crashOf(invocation: string): Crash {
+    if (this.draw('crash', invocation) >= this.options.crash) {
       return undefined;
     }
-    return this.random() < 0.5 ? 'before-claim' : 'mid-run';
+    return this.draw('crash-point', invocation) < 0.5 ? 'before-claim' : 'mid-run';
   }
 
-  private draw(probability: number): boolean {
-    // Always draw, so that one fault's probability does not shift the others' sequence.
-    const value = this.random();
-    return value < probability;
+  /** A number in [0, 1), the same for the same seed, kind and subject. */
+  private draw(kind: string, subject: string): number {
+    const digest = createHash('sha256').update(`${this.options.seed}\n${kind}\n${subject}`);
+    return digest.digest().readUIntBE(0, 6) / 2 ** 48;
   }
 }
 

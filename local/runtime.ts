@@ -71,6 +71,8 @@ interface Delivery {
   readonly lambdaAttempt: number;
   /** Lambda's request id for the invocation, the same in each of its retries. */
   readonly requestId: string;
+  /** 0, or 1 for the second of a duplicated delivery: with the run, names it for faults. */
+  readonly copy: number;
 }
 
 /**
@@ -313,10 +315,11 @@ class Engine {
   private deliveriesFor(job: LocalJob, scheduledMs: number): Delivery[] {
     const { definition } = job;
     const scheduledTime = formatUtc(new Date(scheduledMs));
-    const count = this.faults.deliveriesOf();
+    const count = this.faults.deliveriesOf(runKey(definition.jobId, scheduledTime));
     const lateMs =
       definition.flexibleWindowMinutes * 60_000 + definition.misfireGraceSeconds * 1_000 + 60_000;
-    const atMs = scheduledMs + (this.faults.isLate() ? lateMs : 0);
+    const atMs =
+      scheduledMs + (this.faults.isLate(runKey(definition.jobId, scheduledTime)) ? lateMs : 0);
     const deliveries: Delivery[] = [];
     this.addOutstanding(runKey(definition.jobId, scheduledTime), count);
     for (let index = 0; index < count; index += 1) {
@@ -329,6 +332,7 @@ class Engine {
         event: eventFor(job, scheduledTime),
         requestId: randomUUID(),
         lambdaAttempt: 1,
+        copy: index,
       });
     }
     return deliveries;
@@ -355,7 +359,9 @@ class Engine {
     if (!fn) {
       return;
     }
-    const crash: Crash = this.faults.crashOf();
+    const crash: Crash = this.faults.crashOf(
+      `${runKeyOf(delivery)}#${delivery.copy}#${delivery.lambdaAttempt}`,
+    );
     const startedMs = Date.now();
     const result: InvokeResult = await fn.invoke(delivery.event, {
       virtualNowMs: nowMs,
