@@ -269,6 +269,13 @@ export class ScheduledJob extends Construct {
     super(scope, id);
 
     const now = new Date();
+    // Required in the types, but JavaScript callers and `as` casts can still leave them out.
+    if (!props?.ledger) {
+      throw invalidProp(this, 'ledger', 'be the JobLedger that records the runs', props?.ledger);
+    }
+    if (!props.schedule) {
+      throw invalidProp(this, 'schedule', 'be a JobSchedule', props.schedule);
+    }
     const jobId = props.jobId ?? id;
     this.validate(props, jobId);
     const engine = this.parse(props);
@@ -289,6 +296,7 @@ export class ScheduledJob extends Construct {
     this.function = this.entry
       ? this.bundle(props, this.entry, jobEnvironment)
       : this.adopt(props.function as lambda.IFunction, jobEnvironment);
+    JOB_OF_FUNCTION.set(this.function, this.node.path);
     this.function.configureAsyncInvoke({
       retryAttempts: this.definition.retryAttempts,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
@@ -442,6 +450,15 @@ export class ScheduledJob extends Construct {
     ) {
       throw invalidProp(this, 'input', 'be an object of static fields', props.input);
     }
+    const notJson = props.input && nonJsonPart(props.input, 'input');
+    if (notJson) {
+      throw invalidProp(
+        this,
+        'input',
+        'hold only JSON: strings, finite numbers, booleans, null, arrays and plain objects',
+        notJson,
+      );
+    }
     if (props.input && CONTEXT_KEY in props.input) {
       throw invalidProp(
         this,
@@ -480,6 +497,16 @@ export class ScheduledJob extends Construct {
   private validateFunction(props: ScheduledJobProps): void {
     if (props.entry === undefined && props.function === undefined) {
       throw invalidProp(this, 'entry', 'be given when `function` is not', undefined);
+    }
+    const sharedWith = props.function && JOB_OF_FUNCTION.get(props.function);
+    if (props.function && sharedWith) {
+      throw invalidProp(
+        this,
+        'function',
+        `be a function of this job alone: ${sharedWith} runs it already, and each job's ` +
+          'function carries its own definition',
+        props.function.node.path,
+      );
     }
     if (props.entry !== undefined && props.function !== undefined) {
       throw invalidProp(
@@ -617,6 +644,48 @@ function checkDuration(
     const range = `from ${min.toHumanString()} to ${max.toHumanString()}`;
     throw invalidProp(scope, prop, `be whole ${unit} ${range}`, value);
   }
+}
+
+/** The job each function runs for, so that no two jobs share one. */
+const JOB_OF_FUNCTION = new WeakMap<lambda.IFunction, string>();
+
+/**
+ * The first part of a value that JSON cannot carry as it is, described with its path, e.g.
+ * "a function at input.callback"; undefined when the whole value is JSON.
+ */
+function nonJsonPart(value: unknown, path: string, ancestors: unknown[] = []): string | undefined {
+  // A token resolves to JSON at synth, as ScheduleTargetInput.fromObject renders it.
+  if (Token.isUnresolved(value)) {
+    return undefined;
+  }
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') {
+    return undefined;
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? undefined : `${value} at ${path}`;
+  }
+  if (typeof value !== 'object') {
+    return `a ${typeof value} at ${path}`;
+  }
+  if (ancestors.includes(value)) {
+    return `a cycle at ${path}`;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
+    return `a ${value.constructor?.name ?? 'class instance'} at ${path}`;
+  }
+  const inner = [...ancestors, value];
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonJsonPart(
+      item,
+      Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`,
+      inner,
+    );
+    if (found) {
+      return found;
+    }
+  }
+  return undefined;
 }
 
 function functionTimeout(fn: lambda.IFunction | undefined): Duration | undefined {

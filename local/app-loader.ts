@@ -54,6 +54,19 @@ export async function loadApp(modulePath: string): Promise<LoadedApp> {
   const found = app.node
     .findAll()
     .filter((node): node is ScheduledJob => node instanceof ScheduledJob);
+  // On AWS each JobLedger is a table of its own; here every job shares one ledger.
+  const pathOfJob = new Map<string, string>();
+  for (const job of found) {
+    const { jobId } = job.definition;
+    const other = pathOfJob.get(jobId);
+    if (other) {
+      throw new UsageError(
+        `${modulePath}: job ids must be unique in the app to run it locally, where all jobs ` +
+          `share one ledger, got: ${jobId} at ${other} and at ${job.node.path}`,
+      );
+    }
+    pathOfJob.set(jobId, job.node.path);
+  }
   const jobs: LocalJob[] = [];
   const remoteOnly: string[] = [];
   for (const job of found) {

@@ -689,6 +689,35 @@ describe('ScheduledJob validation', () => {
       '`logLevel` must be one of DEBUG, INFO, WARN, ERROR, got: TRACE',
     ],
     [
+      'an input holding a function',
+      { input: { retry: () => 1 } },
+      '`input` must hold only JSON: strings, finite numbers, booleans, null, arrays and plain ' +
+        'objects, got: a function at input.retry',
+    ],
+    [
+      'an input holding a BigInt deep down',
+      { input: { batch: [{ size: 10n }] } },
+      '`input` must hold only JSON: strings, finite numbers, booleans, null, arrays and plain ' +
+        'objects, got: a bigint at input.batch[0].size',
+    ],
+    [
+      'an input holding NaN',
+      { input: { ratio: Number.NaN } },
+      '`input` must hold only JSON: strings, finite numbers, booleans, null, arrays and plain ' +
+        'objects, got: NaN at input.ratio',
+    ],
+    [
+      'an input with a cycle',
+      { input: cyclicInput() },
+      '`input` must hold only JSON: strings, finite numbers, booleans, null, arrays and plain ' +
+        'objects, got: a cycle at input.self',
+    ],
+    [
+      'no schedule, from JavaScript',
+      { schedule: undefined as unknown as JobSchedule },
+      '`schedule` must be a JobSchedule, got: undefined',
+    ],
+    [
       'a schedule expression with a leading space',
       { schedule: JobSchedule.expression(' cron(0 12 * * ? *)') },
       'schedule expression: `expression` must not begin or end with white space, got: ' +
@@ -704,6 +733,41 @@ describe('ScheduledJob validation', () => {
 
     // THEN
     expect(message.startsWith(`Stack/Job: ${expected}`)).toBe(true);
+  });
+
+  it('refuses a job without a ledger, from JavaScript', () => {
+    const stack = testStack();
+
+    const message = validationMessage(
+      () =>
+        new ScheduledJob(stack, 'Orphan', {
+          schedule: JobSchedule.rate(Duration.hours(1)),
+        } as never),
+    );
+
+    expect(message).toBe(
+      'Stack/Orphan: `ledger` must be the JobLedger that records the runs, got: undefined',
+    );
+  });
+
+  it('refuses a function that another job runs already', () => {
+    const stack = testStack();
+    const ledger = new JobLedger(stack, 'Ledger');
+    const shared = new lambda.Function(stack, 'Shared', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    addJob(stack, ledger, 'First', { entry: undefined, function: shared });
+
+    const message = validationMessage(() =>
+      addJob(stack, ledger, 'Second', { entry: undefined, function: shared }),
+    );
+
+    expect(message).toBe(
+      'Stack/Second: `function` must be a function of this job alone: Stack/First runs it ' +
+        "already, and each job's function carries its own definition, got: Stack/Shared",
+    );
   });
 
   it('refuses both entry and function, and entry-only props with function', () => {
@@ -807,3 +871,9 @@ describe('ScheduledJob warnings', () => {
     expect(String(warnings[0]?.entry.data)).toContain('The timeout (120 s) is longer');
   });
 });
+
+function cyclicInput(): Record<string, unknown> {
+  const input: Record<string, unknown> = { name: 'loop' };
+  input.self = input;
+  return input;
+}

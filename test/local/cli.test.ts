@@ -117,6 +117,18 @@ describe('cronledger start', () => {
     );
   });
 
+  it('refuses an app whose ledgers share a job id, since locally they share one ledger', async () => {
+    const app = new URL('./fixtures/two-ledgers-app.ts', import.meta.url).pathname;
+
+    const { status, stderr } = await run(['start', '--app', app]);
+
+    expect(status).toBe(2);
+    expect(stderr).toContain(
+      'job ids must be unique in the app to run it locally, where all jobs share one ledger, ' +
+        'got: sync at East/sync and at West/sync',
+    );
+  });
+
   it('prints the usage on stderr and exits with status 2 without a command', async () => {
     const { status, stdout, stderr } = await run([]);
 
