@@ -309,8 +309,11 @@ function readEnvironment(): { job: JobDefinition; ledger: Ledger } {
   };
 }
 
-/** The first day no schedule reaches: scheduled times end with 2199. */
-const LAST_SCHEDULED_MS = Date.UTC(2200, 0, 1);
+/**
+ * No schedule reaches this instant: scheduled times end with the local year 2199, which ends
+ * by 2200-01-01T12:00Z even in the westernmost zones.
+ */
+const LAST_SCHEDULED_MS = Date.UTC(2200, 0, 2);
 
 /**
  * The milliseconds left before the function's deadline, from a context checked first: Lambda

@@ -1,4 +1,5 @@
 import { daysFromCivil, isCalendarTime, SECONDS_PER_DAY } from './calendar.ts';
+import { FIRST_YEAR, LAST_YEAR } from './cron-fields.ts';
 import { ScheduleError } from './errors.ts';
 import { checkCount, millisOf } from './instants.ts';
 import type { TimeZone } from './time-zone.ts';
@@ -21,6 +22,13 @@ export function parseAt(body: string, expression: string, zone: TimeZone): numbe
   const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match
     .slice(1)
     .map(Number);
+  if (year < FIRST_YEAR || year > LAST_YEAR) {
+    throw new ScheduleError(
+      `\`at\` must name a year from ${FIRST_YEAR} to ${LAST_YEAR}, as cron's year field does, ` +
+        `got: ${year} (in ${expression})`,
+      { field: 'at', input: expression },
+    );
+  }
   if (!isCalendarTime(year, month, day, hour, minute, second)) {
     throw new ScheduleError(
       `\`at\` must name a real calendar date and time, got: ${body} (in ${expression})`,

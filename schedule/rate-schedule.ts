@@ -48,7 +48,15 @@ export function parseRate(body: string, expression: string): number {
       { field: 'rate', input: expression },
     );
   }
-  return value * UNIT_SECONDS[singular as RateUnit];
+  const seconds = value * UNIT_SECONDS[singular as RateUnit];
+  // AWS documents no upper bound; one that our arithmetic cannot hold exactly is refused.
+  if (!Number.isSafeInteger(seconds)) {
+    throw new ScheduleError(
+      `\`rate\` must be at most ${Number.MAX_SAFE_INTEGER} seconds long, got: ${expression}`,
+      { field: 'rate', input: expression },
+    );
+  }
+  return seconds;
 }
 
 /*

@@ -185,8 +185,9 @@ function createFormatter(name: string): Intl.DateTimeFormat {
       input: name,
     });
   }
+  let formatter: Intl.DateTimeFormat;
   try {
-    return new Intl.DateTimeFormat('en-US', {
+    formatter = new Intl.DateTimeFormat('en-US', {
       timeZone: name,
       hourCycle: 'h23',
       year: 'numeric',
@@ -203,6 +204,15 @@ function createFormatter(name: string): Intl.DateTimeFormat {
       cause,
     });
   }
+  // Intl forgives the case of a name; the IANA database, and so the deploy, may not.
+  const canonical = formatter.resolvedOptions().timeZone;
+  if (canonical !== name && canonical.toLowerCase() === name.toLowerCase()) {
+    throw new ScheduleError(
+      `\`timezone\` must be spelled as the IANA database spells it, ${canonical}, got: ${name}`,
+      { field: 'timezone', input: name },
+    );
+  }
+  return formatter;
 }
 
 /** Forget every cached offset table, so a benchmark can measure a cold start. */

@@ -62,6 +62,11 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
   if ((from === undefined) !== (until === undefined)) {
     throw new UsageError('--from and --until go together: a replay needs both ends of its window');
   }
+  if (from && from.getTime() < 0) {
+    throw new UsageError(
+      `--from must be 1970-01-01T00:00:00Z or later, where scheduled times begin, got: ${values.from}`,
+    );
+  }
   if (from && until && from.getTime() >= until.getTime()) {
     throw new UsageError(`--from must be before --until, got: ${values.from} and ${values.until}`);
   }
@@ -151,7 +156,8 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
         }
       },
       onFunctionError: ({ jobId, scheduledTime, error }) => {
-        const kind = `${jobId}\n${error}`;
+        // By the error's name: its message often names the run, and would repeat the line.
+        const kind = `${jobId}\n${error.split(':')[0]}`;
         if (!failuresShown.has(kind)) {
           failuresShown.add(kind);
           out.stderr(

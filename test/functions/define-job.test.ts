@@ -318,12 +318,25 @@ describe('defineJob', () => {
     );
   });
 
+  it('accepts the last run of the local year 2199 in the westernmost zones', async () => {
+    // cron(59 23 31 12 ? 2199) in Pacific/Pago_Pago (UTC-11) runs at 2200-01-01T10:59Z.
+    const job = uniqueJob();
+    setVirtualNow(Date.parse('2200-01-01T10:59:01Z'));
+    const fn = deploy(job, () => undefined);
+
+    const result = await fn(eventFor(job.jobId, '2200-01-01T10:59:00Z'), contextWith());
+
+    expect(result).toMatchObject({ outcome: 'ran', status: RunStatus.SUCCEEDED });
+  });
+
   it.each([
     ['no zone, read in the machine zone by Date.parse', '2026-03-07T10:00:00'],
     ['a number', '1'],
     ['an English date', 'March 7 2026'],
     ['a date the calendar lacks', '2026-02-30T10:00:00Z'],
     ['after 2199', '+275760-09-13T00:00:00Z'],
+    ['past the end of the local year 2199 everywhere', '2200-01-02T00:00:00Z'],
+    ['before 1970', '1969-12-31T23:55:00Z'],
   ])('rejects a scheduled time that is %s, before any write', async (_, scheduledTime) => {
     const job = uniqueJob();
     let ran = false;

@@ -67,6 +67,11 @@ describe('cronledger start', () => {
       'on a date and time that exist, e.g. 2026-03-07T00:00:00Z, got: 2026-02-30T00:00:00Z',
     ],
     [['--app', 'no/such-app.ts'], '--app must name a CDK app module, got: no/such-app.ts'],
+    [
+      ['--from', '1969-12-31T23:30:00Z', '--until', '1970-01-01T00:30:00Z'],
+      '--from must be 1970-01-01T00:00:00Z or later, where scheduled times begin, ' +
+        'got: 1969-12-31T23:30:00Z',
+    ],
     // heartbeat every 5 minutes: 181 days x 288 is over the limit; 02:30 New York is skipped
     // on 2026-03-08, the spring-forward day, so 180 nightly reports; 181 x 24 hourly syncs.
     [

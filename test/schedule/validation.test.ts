@@ -91,6 +91,12 @@ describe('parseSchedule refuses rate and at expressions', () => {
     ['at(2026-06-01T12:00:00Z)', 'at', /without an offset or Z/],
     ['at(2026-06-01T12:00:00+02:00)', 'at', /without an offset or Z/],
     ['at(2026-6-1T12:00:00)', 'at', /yyyy-mm-ddThh:mm:ss/],
+    // 9 followed by 400 nines: a whole number, but no interval anything can count in.
+    [`rate(${'9'.repeat(400)} days)`, 'rate', /at most 9007199254740991 seconds long/],
+    // 104,249,991,375 days are 9,007,199,254,800,000 s, past 2^53 - 1; one day less is not.
+    ['rate(104249991375 days)', 'rate', /at most 9007199254740991 seconds long/],
+    ['at(0050-06-01T00:00:00)', 'at', /year from 1970 to 2199.*got: 50 /],
+    ['at(2200-01-01T00:00:00)', 'at', /year from 1970 to 2199.*got: 2200 /],
   ])('refuses %s naming %s', (expression, field, message) => {
     const error = refusalOf({ expression });
 
@@ -120,6 +126,19 @@ describe('parseSchedule refuses zones and windows', () => {
       expect(error.message).toMatch(/`timezone` must be an IANA time zone name/);
     },
   );
+
+  it.each([
+    ['america/new_york', 'America/New_York'],
+    ['utc', 'UTC'],
+    ['EUROPE/LONDON', 'Europe/London'],
+  ])('refuses the zone %s, asking for the spelling %s', (timezone, spelling) => {
+    const error = refusalOf({ expression: 'cron(0 12 * * ? *)', timezone });
+
+    expect(error.field).toBe('timezone');
+    expect(error.message).toBe(
+      `\`timezone\` must be spelled as the IANA database spells it, ${spelling}, got: ${timezone}`,
+    );
+  });
 
   it.each([
     ['2026-01-02T00:00:00Z', '2026-01-01T00:00:00Z'],
