@@ -112,6 +112,18 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
         'it cannot run locally and is left out',
     );
   }
+  if (from && until) {
+    for (const { definition } of app.jobs) {
+      const keptDays = Math.min(definition.retention.succeededDays, definition.retention.otherDays);
+      if (until.getTime() - from.getTime() > keptDays * 86_400_000) {
+        out.stderr(
+          `cronledger: the window is longer than ${definition.jobId}'s retention ` +
+            `(${keptDays} day${keptDays === 1 ? '' : 's'}): its earlier runs expire during the replay, as DynamoDB's TTL ` +
+            'would delete them, and the summary counts only the runs still kept',
+        );
+      }
+    }
+  }
   // Each kind of failure once per job: a handler that cannot load fails every delivery alike.
   const failuresShown = new Set<string>();
   const stop = new AbortController();

@@ -134,6 +134,35 @@ describe('cronledger start', () => {
     );
   });
 
+  it('says when a replay outlasts a retention, and the summary counts the runs kept', async () => {
+    const app = new URL('./fixtures/short-retention-app.ts', import.meta.url).pathname;
+
+    const { status, stdout, stderr } = await run([
+      'start',
+      '--app',
+      app,
+      '--from',
+      '2026-03-01T00:00:00Z',
+      '--until',
+      '2026-03-04T00:00:00Z',
+      '--json',
+    ]);
+
+    // 3 days at 00, 06, 12 and 18 o'clock: 12 runs printed. The last expiry pass runs with the
+    // final sweep, at 03-04T00:05:01 (the window's end + 5 minutes' grace + 1 s, an hour after
+    // the one before), and deletes every run that finished a day before that: the 8 of the 1st
+    // and 2nd and 03-03T00:00. The runs at 06, 12 and 18 on the 3rd are kept.
+    expect(status).toBe(0);
+    expect(stderr).toBe(
+      "cronledger: the window is longer than brief's retention (1 day): its earlier runs " +
+        "expire during the replay, as DynamoDB's TTL would delete them, and the summary " +
+        'counts only the runs still kept',
+    );
+    const lines = stdout.split('\n').map((line) => JSON.parse(line));
+    expect(lines.filter((line) => line.final)).toHaveLength(12);
+    expect(lines.at(-1).summary.jobs[0]).toMatchObject({ jobId: 'brief', runs: 3 });
+  }, 60_000);
+
   it('prints the usage on stderr and exits with status 2 without a command', async () => {
     const { status, stdout, stderr } = await run([]);
 
