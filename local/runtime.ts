@@ -315,13 +315,13 @@ class Engine {
   private deliveriesFor(job: LocalJob, scheduledMs: number): Delivery[] {
     const { definition } = job;
     const scheduledTime = formatUtc(new Date(scheduledMs));
-    const count = this.faults.deliveriesOf(runKey(definition.jobId, scheduledTime));
+    const run = runKey(definition.jobId, scheduledTime);
+    const count = this.faults.deliveriesOf(run);
     const lateMs =
       definition.flexibleWindowMinutes * 60_000 + definition.misfireGraceSeconds * 1_000 + 60_000;
-    const atMs =
-      scheduledMs + (this.faults.isLate(runKey(definition.jobId, scheduledTime)) ? lateMs : 0);
+    const atMs = scheduledMs + (this.faults.isLate(run) ? lateMs : 0);
     const deliveries: Delivery[] = [];
-    this.addOutstanding(runKey(definition.jobId, scheduledTime), count);
+    this.addOutstanding(run, count);
     for (let index = 0; index < count; index += 1) {
       // Every delivery of one scheduled time carries the same scheduled-time attribute but
       // its own execution id, as Scheduler's do.

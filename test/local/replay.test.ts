@@ -136,8 +136,9 @@ describe('the example app replayed from 00:00 to 08:00 UTC on 2026-03-07', () =>
   it('ends crashed runs as TIMED_OUT, and runs no attempt recorded as NOT_DELIVERED', async () => {
     // Every invocation dies: half before the wrapper's claim, half after it. A run some
     // attempt claimed ends TIMED_OUT by the sweeper; one no attempt claimed, NOT_DELIVERED.
+    // Seed 3 kills all three invocations of two of the seven runs before their claims.
     const { lines, summaries } = await replay(
-      { duplicates: 0, late: 0, crash: 1, seed: 1 },
+      { duplicates: 0, late: 0, crash: 1, seed: 3 },
       HALF_HOUR,
     );
 
@@ -229,10 +230,11 @@ describe('late deliveries that arrive with a sweep', () => {
 });
 
 describe('a crashed attempt holding the only slot', () => {
-  it('makes the next runs SKIPPED until its lease ends, then the sweeper ends it', async () => {
-    // Prepare: every minute, 150 s timeout, one slot. The 00:00 attempt dies at once and its
-    // lease runs to about 00:02:30. Lambda retries it about 00:01:00: the lease is live, so
-    // that delivery only counts, returns, and ends the retries.
+  it('makes a run SKIPPED until Lambda retries the crash, which takes its run over', async () => {
+    // Prepare: every minute, 150 s timeout, one slot. The 00:00 attempt dies at once, its
+    // lease running to about 00:02:30. The 00:01 run arrives at 00:01:00 and finds the slot
+    // held. Lambda retries the crash a minute after it, just after 00:01:00, under the same
+    // request id: the retry takes the run, and the slot, over as attempt 2 and succeeds.
     const overlap = await loadApp(`${ROOT}/test/local/fixtures/overlap-app.ts`);
     const lines: AttemptLine[] = [];
 
@@ -246,21 +248,23 @@ describe('a crashed attempt holding the only slot', () => {
       onAttempt: (line) => lines.push(line),
     });
 
-    // Assess: 00:01 and 00:02 find the slot held; 00:03 on run; the 00:05 sweep finds the
-    // 00:00 lease expired and records TIMED_OUT.
+    // Assess: attempt 1 of 00:00 is on record as FAILED; from 00:02 on the slot is free.
     const finals = lines
       .filter((line) => line.final)
       .sort((a, b) => (a.scheduledTime < b.scheduledTime ? -1 : 1));
     expect(
       finals.map((line) => [line.scheduledTime.slice(11, 16), line.status, line.deliveries]),
     ).toEqual([
-      ['00:00', 'TIMED_OUT', 2],
+      ['00:00', 'SUCCEEDED', 2],
       ['00:01', 'SKIPPED', 1],
-      ['00:02', 'SKIPPED', 1],
+      ['00:02', 'SUCCEEDED', 1],
       ['00:03', 'SUCCEEDED', 1],
       ['00:04', 'SUCCEEDED', 1],
       ['00:05', 'SUCCEEDED', 1],
     ]);
+    const first = lines.find((line) => line.scheduledTime.endsWith('00:00:00Z') && !line.final);
+    expect(first).toMatchObject({ status: 'FAILED', attempt: 1 });
+    expect(first?.error).toMatch(/^InvocationFailed: Lambda retried the event /);
   }, 120_000);
 });
 
