@@ -64,7 +64,8 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
   }
   if (from && from.getTime() < 0) {
     throw new UsageError(
-      `--from must be 1970-01-01T00:00:00Z or later, where scheduled times begin, got: ${values.from}`,
+      '--from must be 1970-01-01T00:00:00Z or later, where scheduled times begin, ' +
+        `got: ${values.from}`,
     );
   }
   if (from && until && from.getTime() >= until.getTime()) {
@@ -118,8 +119,9 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
       if (until.getTime() - from.getTime() > keptDays * 86_400_000) {
         out.stderr(
           `cronledger: the window is longer than ${definition.jobId}'s retention ` +
-            `(${keptDays} day${keptDays === 1 ? '' : 's'}): its earlier runs expire during the replay, as DynamoDB's TTL ` +
-            'would delete them, and the summary counts only the runs still kept',
+            `(${keptDays} day${keptDays === 1 ? '' : 's'}): its earlier runs expire during the ` +
+            "replay, as DynamoDB's TTL would delete them, and the summary counts only the runs " +
+            'still kept',
         );
       }
     }

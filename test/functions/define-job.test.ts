@@ -255,7 +255,7 @@ describe('defineJob', () => {
     expect(run?.durationMs).toBeLessThanOrEqual(850);
   });
 
-  it("runs Lambda's retry of an invocation that died mid-run, inside the dead one's lease", async () => {
+  it("runs Lambda's retry of an invocation that died, inside the dead one's lease", async () => {
     // Prepare: a 5-minute function whose process dies right after its claim at 15:00:01.
     const job = uniqueJob({ timeoutSeconds: 300 });
     const ran: number[] = [];

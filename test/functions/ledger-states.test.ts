@@ -195,7 +195,7 @@ describe('Ledger.claim', () => {
     expect(stale.accepted).toBe(false);
   });
 
-  it('counts a delivery under another request id as a duplicate while the lease lives', async () => {
+  it('counts a delivery under another request id as a duplicate in a live lease', async () => {
     // Prepare: attempt 1 holds the run until 14:05:01.
     const job = await registeredJob({ timeoutSeconds: 300 });
     await claimOrThrow(

@@ -122,7 +122,7 @@ describe('cronledger start', () => {
     );
   });
 
-  it('refuses an app whose ledgers share a job id, since locally they share one ledger', async () => {
+  it('refuses an app whose ledgers share a job id: locally they share one ledger', async () => {
     const app = new URL('./fixtures/two-ledgers-app.ts', import.meta.url).pathname;
 
     const { status, stderr } = await run(['start', '--app', app]);

@@ -20,7 +20,8 @@ describe('AttemptPrinter', () => {
       'SCHEDULED (UTC)       JOB        STATUS        ATTEMPT  DURATION  DELIVERIES',
     );
     expect(printer.line(failed)).toBe(
-      '2026-03-07T01:00:00Z  flaky-sync FAILED              1      3 ms           1  Error: refused',
+      '2026-03-07T01:00:00Z  flaky-sync FAILED              1      3 ms           1' +
+        '  Error: refused',
     );
   });
 

@@ -60,7 +60,7 @@ function listening(port: number): Promise<boolean> {
 const LEDGER_PORT = /ledger on http:\/\/127\.0\.0\.1:(\d+)/;
 
 describe('cronledger start and Ctrl-C', () => {
-  it('stops a replay where it is, summarizes what it reached and stops DynamoDB Local', async () => {
+  it('stops a replay where it is, sums up what it reached and stops DynamoDB Local', async () => {
     // Prepare: 30 days would take minutes to replay; Ctrl-C comes after the first runs.
     const cli = startCli(['--from', '2026-03-01T00:00:00Z', '--until', '2026-03-31T00:00:00Z']);
     const port = Number((await cli.waitFor(LEDGER_PORT))[1]);
