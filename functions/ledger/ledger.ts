@@ -994,14 +994,17 @@ function pickSlot(
   if (job.overlap === 'allow') {
     return undefined;
   }
-  const replaced = step.expect.kind === 'abandoned' ? step.expect.run.claimToken : undefined;
-  for (let index = 0; index < job.maxConcurrency; index += 1) {
-    const lease = jobRecord?.slots?.[String(index)];
-    if (!lease || lease.expiresAt < nowMs || lease.token === replaced) {
-      return String(index);
-    }
-  }
-  return null;
+  const replaced = step.expect.kind === 'abandoned' ? step.expect.run : undefined;
+  const free = (slot: string): boolean => {
+    const lease = jobRecord?.slots?.[slot];
+    return !lease || lease.expiresAt < nowMs || lease.token === replaced?.claimToken;
+  };
+  // The replaced attempt's own slot first, so that it is not left held until its lease ends.
+  const candidates = [
+    ...(replaced?.slot !== undefined ? [replaced.slot] : []),
+    ...Array.from({ length: job.maxConcurrency }, (_, index) => String(index)),
+  ];
+  return candidates.find(free) ?? null;
 }
 
 function expectationCondition(

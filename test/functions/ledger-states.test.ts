@@ -195,6 +195,44 @@ describe('Ledger.claim', () => {
     expect(stale.accepted).toBe(false);
   });
 
+  it("reuses the dead attempt's own slot when Lambda retries it, though another is free", async () => {
+    // Prepare: two slots. 15:00 takes slot 0 (leased for an hour), 15:30 slot 1; 15:00
+    // finishes, freeing slot 0; the 15:30 attempt dies holding slot 1.
+    const job = await registeredJob({ maxConcurrency: 2, timeoutSeconds: 900 });
+    const early = await claimOrThrow(
+      store.ledger,
+      deliveryOf(job, '2026-04-02T15:00:00Z', Date.parse('2026-04-02T15:00:01Z'), 3_600_000),
+    );
+    const dying = deliveryOf(
+      job,
+      '2026-04-02T15:30:00Z',
+      Date.parse('2026-04-02T15:30:01Z'),
+      900_000,
+    );
+    expect((await claimOrThrow(store.ledger, dying)).slot).toBe('1');
+    await store.ledger.finish(job, early, {
+      status: RunStatus.SUCCEEDED,
+      finishedAtMs: Date.parse('2026-04-02T15:30:30Z'),
+      durationMs: 1_000,
+    });
+
+    // Act: Lambda's retry of the dead invocation.
+    const retryAtMs = Date.parse('2026-04-02T15:31:05Z');
+    const outcome = await store.ledger.claim({
+      ...dying,
+      nowMs: retryAtMs,
+      deadlineMs: retryAtMs + 900_000,
+    });
+
+    // Assess: slot 1 passes to the retry; slot 0 stays free for the next run.
+    expect(outcome.kind).toBe('claimed');
+    const claim = outcome.kind === 'claimed' ? outcome.claim : undefined;
+    expect(claim?.slot).toBe('1');
+    const jobRecord = await store.ledger.getJob(job.jobId);
+    expect(Object.keys(jobRecord?.slots ?? {})).toEqual(['1']);
+    expect(jobRecord?.slots['1']?.token).toBe(claim?.token);
+  });
+
   it('counts a delivery under another request id as a duplicate in a live lease', async () => {
     // Prepare: attempt 1 holds the run until 14:05:01.
     const job = await registeredJob({ timeoutSeconds: 300 });
