@@ -104,6 +104,11 @@ type Step =
   | { readonly kind: 'count' };
 
 const MAX_STEPS = 12;
+/**
+ * Lambda retries a failed asynchronous invocation after about a minute; half of that leaves
+ * room for clocks and for how long the failed invocation ran before it failed.
+ */
+const LAMBDA_RETRY_DELAY_MS = 30_000;
 const ERROR_MESSAGE_LIMIT = 4_096;
 const ERROR_STACK_LIMIT = 16_384;
 const ATTEMPT_MESSAGE_LIMIT = 1_024;
@@ -213,10 +218,13 @@ export class Ledger {
             ? { kind: 'skip', expect: next.expect }
             : { kind: 'count' };
       const slot = picked ?? undefined;
+      let claim: Claim | undefined;
       try {
         switch (action.kind) {
           case 'claim':
-            return { kind: 'claimed', claim: await this.writeClaim(delivery, action, slot) };
+            claim = newClaim(delivery, action, slot);
+            await this.writeClaim(delivery, action, claim);
+            return { kind: 'claimed', claim };
           case 'miss':
           case 'skip':
             return {
@@ -234,6 +242,11 @@ export class Ledger {
         if (refusal.conflict) {
           await backoff(step);
           continue;
+        }
+        // The SDK resends a request whose answer it lost; a resent claim that finds its own
+        // token has already won, and must not take itself over.
+        if (claim && refusal.run?.claimToken === claim.token) {
+          return { kind: 'claimed', claim };
         }
         if (refusal.runRefused) {
           // The run as the refused write found it. No item means that it vanished between two
@@ -545,20 +558,11 @@ export class Ledger {
   private async writeClaim(
     delivery: Delivery,
     step: Extract<Step, { kind: 'claim' }>,
-    slot: string | undefined,
-  ): Promise<Claim> {
+    claim: Claim,
+  ): Promise<void> {
     const { job, nowMs } = delivery;
+    const { slot } = claim;
     const startedAt = new Date(nowMs).toISOString();
-    const claim: Claim = {
-      jobId: job.jobId,
-      scheduledTime: delivery.scheduledTime,
-      attempt: step.attempt,
-      token: randomUUID(),
-      requestId: delivery.requestId,
-      slot,
-      startedAtMs: nowMs,
-      leaseExpiresAt: delivery.deadlineMs,
-    };
     const { expect } = step;
     const run = expectationCondition(expect, nowMs);
     // A takeover records the end of the attempt it replaces: TIMED_OUT when its lease ran out,
@@ -668,7 +672,6 @@ export class Ledger {
       items.push(this.countOnJob(job.jobId, changes, startedAt));
     }
     await this.write(items);
-    return claim;
   }
 
   /**
@@ -926,6 +929,24 @@ function lapsedAttempt(
       };
 }
 
+/** A claim for a delivery, with a token of its own: Lambda's retries keep the request id. */
+function newClaim(
+  delivery: Delivery,
+  step: Extract<Step, { kind: 'claim' }>,
+  slot: string | undefined,
+): Claim {
+  return {
+    jobId: delivery.job.jobId,
+    scheduledTime: delivery.scheduledTime,
+    attempt: step.attempt,
+    token: randomUUID(),
+    requestId: delivery.requestId,
+    slot,
+    startedAtMs: delivery.nowMs,
+    leaseExpiresAt: delivery.deadlineMs,
+  };
+}
+
 /** The ADD actions that move a job's counters, with their placeholders. */
 function countActions(changes: Partial<Record<RunStatus, number>>): {
   add: string[];
@@ -962,8 +983,14 @@ function decide(existing: RunRecord | undefined, delivery: Delivery, late: boole
     };
   }
   // Lambda resends an event under the same request id only to retry an invocation that
-  // failed, so the attempt holding the run is over, though its lease is not.
-  if (existing.status === RunStatus.RUNNING && existing.requestId === delivery.requestId) {
+  // failed, a minute or more after it, so the attempt holding the run is over, though its
+  // lease is not. A copy under that id sooner than that is no retry: it only counts.
+  const heldSinceMs = Date.parse(existing.startedAt ?? '');
+  if (
+    existing.status === RunStatus.RUNNING &&
+    existing.requestId === delivery.requestId &&
+    nowMs - heldSinceMs >= LAMBDA_RETRY_DELAY_MS
+  ) {
     return {
       kind: 'claim',
       expect: { kind: 'abandoned', run: existing },

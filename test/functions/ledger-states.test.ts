@@ -233,6 +233,72 @@ describe('Ledger.claim', () => {
     expect(jobRecord?.slots['1']?.token).toBe(claim?.token);
   });
 
+  it("counts a copy under the holder's request id that comes sooner than any retry", async () => {
+    // Prepare: attempt 1 claimed at 16:00:01 under request R.
+    const job = await registeredJob({ timeoutSeconds: 300 });
+    const delivery = deliveryOf(
+      job,
+      '2026-04-02T16:00:00Z',
+      Date.parse('2026-04-02T16:00:01Z'),
+      300_000,
+    );
+    await claimOrThrow(store.ledger, delivery);
+
+    // Act: the same request id 10 s later: Lambda retries only a minute or so after a failure.
+    const outcome = await store.ledger.claim({
+      ...delivery,
+      nowMs: Date.parse('2026-04-02T16:00:11Z'),
+    });
+
+    // Assess
+    expect(outcome.kind).toBe('duplicate');
+    expect(await runOf(job, '2026-04-02T16:00:00Z')).toMatchObject({
+      status: RunStatus.RUNNING,
+      attempt: 1,
+      deliveries: 2,
+    });
+  });
+
+  it('keeps its own claim when the SDK resends it after losing the answer', async () => {
+    // Prepare: a job without slots, whose claim is a single UpdateItem; the first answer
+    // from DynamoDB is lost after the write, so the SDK sends the same request again.
+    const job = await registeredJob({ overlap: 'allow', retryAttempts: 2 });
+    const client = localClient(store.endpoint);
+    let lost = false;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        if (!lost) {
+          lost = true;
+          throw Object.assign(new Error('the answer was lost'), { name: 'TimeoutError' });
+        }
+        return result;
+      },
+      { step: 'deserialize', name: 'loseFirstAnswer' },
+    );
+    const ledger = new Ledger({
+      client: DynamoDBDocumentClient.from(client, {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName: store.tableName,
+    });
+
+    // Act
+    const outcome = await ledger.claim(
+      deliveryOf(job, '2026-04-02T18:00:00Z', Date.parse('2026-04-02T18:00:01Z')),
+    );
+    client.destroy();
+
+    // Assess: attempt 1 holds the run; no phantom attempt, no counter moved.
+    expect(lost).toBe(true);
+    expect(outcome.kind).toBe('claimed');
+    const claim = outcome.kind === 'claimed' ? outcome.claim : undefined;
+    const run = await runOf(job, '2026-04-02T18:00:00Z');
+    expect(run).toMatchObject({ status: RunStatus.RUNNING, attempt: 1, claimToken: claim?.token });
+    expect(run.attempts).toBeUndefined();
+    expect((await store.ledger.getJob(job.jobId))?.counts).toEqual({});
+  });
+
   it('counts a delivery under another request id as a duplicate in a live lease', async () => {
     // Prepare: attempt 1 holds the run until 14:05:01.
     const job = await registeredJob({ timeoutSeconds: 300 });
