@@ -21,10 +21,14 @@ export async function handler(): Promise<SweepReport> {
   for (const line of metricLines(report, now())) {
     process.stdout.write(`${line}\n`);
   }
+  for (const failure of report.failures) {
+    log.error('sweep of a job failed; the next sweep tries again', { ...failure });
+  }
   log.info('sweep finished', {
     timedOut: report.timedOut.length,
     notDelivered: report.notDelivered.length,
     jobsChecked: report.jobsChecked,
+    failed: report.failures.length,
   });
   const topicArn = process.env[SWEEPER_TOPIC_ENV];
   if (topicArn && (report.timedOut.length > 0 || report.notDelivered.length > 0)) {

@@ -29,6 +29,14 @@ export interface SweepReport {
   /** Expected runs of which no delivery left a trace: now NOT_DELIVERED. */
   readonly notDelivered: readonly SweepFinding[];
   readonly jobsChecked: number;
+  /** Jobs whose comparison failed (a definition this version refuses, a throttled read). */
+  readonly failures: readonly SweepFailure[];
+}
+
+export interface SweepFailure {
+  readonly jobId: string;
+  /** `name: message` of what went wrong. */
+  readonly error: string;
 }
 
 /**
@@ -58,10 +66,25 @@ export async function sweep(
       return run ? [lease] : [];
     }),
   );
-  // Jobs are independent of each other: compare them side by side.
+  // Jobs are independent of each other: compare them side by side, and let one job that
+  // cannot be compared stop no other.
   const live = jobs.filter((job) => !job.deletedAt);
-  const found = await Promise.all(live.map((job) => sweepJob(ledger, job, nowMs, options)));
-  return { timedOut: expired.flat(), notDelivered: found.flat(), jobsChecked: live.length };
+  const settled = await Promise.allSettled(
+    live.map((job) => sweepJob(ledger, job, nowMs, options)),
+  );
+  const failures: SweepFailure[] = [];
+  const notDelivered = settled.flatMap((result, index) => {
+    if (result.status === 'fulfilled') {
+      return result.value;
+    }
+    const { reason } = result;
+    failures.push({
+      jobId: live[index]?.jobId ?? '',
+      error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason),
+    });
+    return [];
+  });
+  return { timedOut: expired.flat(), notDelivered, jobsChecked: live.length, failures };
 }
 
 async function sweepJob(

@@ -118,7 +118,7 @@ describe('sweep: leases', () => {
 
     const report = await sweep(store.ledger, Date.parse('2026-05-01T08:30:00Z'));
 
-    expect(report).toEqual({ timedOut: [], notDelivered: [], jobsChecked: 1 });
+    expect(report).toEqual({ timedOut: [], notDelivered: [], jobsChecked: 1, failures: [] });
     expect((await store.ledger.getRun(job.jobId, '2026-05-01T08:00:00Z'))?.status).toBe(
       RunStatus.SUCCEEDED,
     );
@@ -151,6 +151,32 @@ describe('sweep: expected runs', () => {
     expect(first.notDelivered).toEqual([]);
     expect(timesOf(second.notDelivered)).toEqual(['2026-05-01T10:00:00Z', '2026-05-01T11:00:00Z']);
     expect((await store.ledger.getJob(job.jobId))?.sweptUntil).toBe('2026-05-01T11:25:00Z');
+  });
+
+  it('sweeps every other job when one job cannot be compared, and names that one', async () => {
+    // Prepare: a job whose stored zone this version refuses (an older one took any case),
+    // next to a healthy hourly job missing its 07:00 run.
+    const broken = await registeredJob('2026-05-03T06:00:00Z', {
+      schedule: { expression: 'cron(0 * * * ? *)', timezone: 'america/new_york' },
+    });
+    const healthy = await registeredJob('2026-05-03T06:00:00Z');
+    await ranOnTime(healthy, '2026-05-03T06:00:00Z');
+
+    // Act: cutoff 07:25.
+    const report = await sweep(store.ledger, Date.parse('2026-05-03T07:30:00Z'));
+
+    // Assess
+    expect(report.notDelivered).toEqual([
+      { jobId: healthy.jobId, scheduledTime: '2026-05-03T07:00:00Z' },
+    ]);
+    expect(report.failures).toEqual([
+      {
+        jobId: broken.jobId,
+        error:
+          'ScheduleError: `timezone` must be spelled as the IANA database spells it, ' +
+          'America/New_York, got: america/new_york',
+      },
+    ]);
   });
 
   it('records NOT_DELIVERED for a slot with no delivery, not for runs that came', async () => {
@@ -317,6 +343,7 @@ describe('metricLines', () => {
         { jobId: 'c', scheduledTime: '2026-05-06T08:00:00Z' },
       ],
       jobsChecked: 4,
+      failures: [],
     };
     const timestampMs = Date.parse('2026-05-06T09:30:00Z');
 
@@ -352,6 +379,7 @@ describe('metricLines', () => {
         timedOut: [{ jobId: 'nightly', scheduledTime: '2026-05-06T02:00:00Z' }],
         notDelivered: [],
         jobsChecked: 1,
+        failures: [],
       },
       Date.parse('2026-05-06T02:10:00Z'),
     );
@@ -378,7 +406,9 @@ describe('metricLines', () => {
   });
 
   it('writes nothing when the sweep found nothing', () => {
-    expect(metricLines({ timedOut: [], notDelivered: [], jobsChecked: 3 }, 0)).toEqual([]);
+    expect(
+      metricLines({ timedOut: [], notDelivered: [], jobsChecked: 3, failures: [] }, 0),
+    ).toEqual([]);
   });
 
   it('counts the findings of a real sweep', async () => {
