@@ -57,7 +57,7 @@ export class Logger {
     if (LogLevel[level] < this.threshold) {
       return;
     }
-    const line = {
+    const fixed = {
       level,
       message,
       timestamp: new Date(this.clock()).toISOString(),
@@ -65,22 +65,22 @@ export class Logger {
       scheduledTime: this.keys.scheduledTime,
       attempt: this.keys.attempt,
       requestId: this.keys.requestId,
-      ...extra,
     };
-    this.sink(serialize(line));
+    this.sink(serialize(fixed, extra));
   }
 }
 
 /**
- * JSON that a log call can never fail on: a BigInt is written as its digits, a cycle as
- * "[Circular]", and whatever JSON refuses otherwise as its String() form, so that logging
- * from a handler never turns a run into a failure.
+ * One log line as JSON, which a log call can never fail on: a BigInt is written as its
+ * digits, a cycle as "[Circular]", and extra fields that cannot be read or written at all
+ * (a throwing getter or toJSON, a hostile proxy) are replaced by a note, keeping the fixed
+ * keys. Logging from a handler never turns a run into a failure.
  */
-function serialize(line: Record<string, unknown>): string {
+function serialize(fixed: Record<string, unknown>, extra?: Record<string, unknown>): string {
   // The objects from the root down to the value being written: a value among them is a cycle.
   const ancestors: unknown[] = [];
   try {
-    return JSON.stringify(line, function (this: unknown, _key, value: unknown) {
+    return JSON.stringify({ ...fixed, ...extra }, function (this: unknown, _key, value: unknown) {
       if (typeof value === 'bigint') {
         return value.toString();
       }
@@ -97,17 +97,22 @@ function serialize(line: Record<string, unknown>): string {
       return value;
     });
   } catch (error) {
-    // A getter or toJSON that throws: keep the fixed keys and say what was lost.
-    const { level, message, timestamp, jobId, scheduledTime, attempt, requestId } = line;
     return JSON.stringify({
-      level,
-      message: String(message),
-      timestamp,
-      jobId,
-      scheduledTime,
-      attempt,
-      requestId,
-      logError: `the extra fields could not be written as JSON: ${String(error)}`,
+      ...fixed,
+      logError: `the extra fields could not be written as JSON: ${describeSafely(error)}`,
     });
+  }
+}
+
+/** What was thrown, as text, even when its own toString throws. */
+function describeSafely(error: unknown): string {
+  try {
+    return String(error);
+  } catch {
+    try {
+      return Object.prototype.toString.call(error);
+    } catch {
+      return 'an unreadable value';
+    }
   }
 }

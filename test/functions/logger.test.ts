@@ -49,6 +49,56 @@ describe('Logger', () => {
     });
   });
 
+  it.each([
+    [
+      'a getter that throws',
+      {
+        get broken() {
+          throw new Error('no');
+        },
+      },
+      'Error: no',
+    ],
+    [
+      'a proxy that refuses every read',
+      new Proxy(
+        {},
+        {
+          ownKeys: () => {
+            throw new Error('no keys');
+          },
+        },
+      ),
+      'Error: no keys',
+    ],
+    [
+      'a toJSON that throws a value without a prototype',
+      {
+        value: {
+          toJSON() {
+            throw Object.create(null);
+          },
+        },
+      },
+      '[object Object]',
+    ],
+  ])('keeps the fixed keys when the extra fields hold %s', (_, extra, reason) => {
+    const { log, parsed } = capture();
+
+    log.info('odd extra', extra as Record<string, unknown>);
+
+    expect(parsed()[0]).toEqual({
+      level: 'INFO',
+      message: 'odd extra',
+      timestamp: '2026-03-07T01:00:03.000Z',
+      jobId: 'sync',
+      scheduledTime: '2026-03-07T01:00:00Z',
+      attempt: 2,
+      requestId: 'r-1',
+      logError: `the extra fields could not be written as JSON: ${reason}`,
+    });
+  });
+
   it('keeps the fixed keys when a value cannot be written at all', () => {
     const { log, parsed } = capture();
     const hostile = {
