@@ -309,6 +309,9 @@ function readEnvironment(): { job: JobDefinition; ledger: Ledger } {
   };
 }
 
+/** Lambda's longest timeout: no invocation has more time left than this. */
+const MAX_REMAINING_MS = 15 * 60 * 1_000;
+
 /**
  * No schedule reaches this instant: scheduled times end with the local year 2199, which ends
  * by 2200-01-01T12:00Z even in the westernmost zones.
@@ -334,12 +337,13 @@ function remainingTimeOf(context: LambdaContext): number {
     );
   }
   const remainingMs: unknown = context.getRemainingTimeInMillis();
-  if (typeof remainingMs !== 'number' || !Number.isFinite(remainingMs)) {
+  if (typeof remainingMs !== 'number' || !(remainingMs > 0 && remainingMs <= MAX_REMAINING_MS)) {
     // NaN and Infinity as themselves (JSON would say null), a string in its quotes.
     const got = typeof remainingMs === 'number' ? String(remainingMs) : JSON.stringify(remainingMs);
     throw new InvalidEventError(
       'context.getRemainingTimeInMillis',
-      `\`getRemainingTimeInMillis()\` must return a finite number of milliseconds, got: ${got}`,
+      '`getRemainingTimeInMillis()` must return the milliseconds left, more than 0 and at ' +
+        `most Lambda's 15 minutes, got: ${got}`,
     );
   }
   return remainingMs;

@@ -368,13 +368,17 @@ describe('defineJob', () => {
     ['NaN', Number.NaN],
     ['Infinity', Number.POSITIVE_INFINITY],
     ['"60000"', '60000'],
+    ['0', 0],
+    ['-5', -5],
+    ['900001, past 15 minutes', 900_001],
   ])('rejects a context whose remaining time is %s, before any write', async (shown, left) => {
     const job = uniqueJob();
     const fn = deploy(job, () => undefined);
     const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => left as number };
 
     await expect(fn(eventFor(job.jobId, '2026-03-07T10:00:00Z'), context)).rejects.toThrow(
-      `\`getRemainingTimeInMillis()\` must return a finite number of milliseconds, got: ${shown}`,
+      '`getRemainingTimeInMillis()` must return the milliseconds left, more than 0 and at most ' +
+        `Lambda's 15 minutes, got: ${shown.split(',')[0]}`,
     );
     expect(await store.ledger.listRuns(job.jobId)).toEqual([]);
   });
