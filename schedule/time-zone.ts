@@ -204,11 +204,15 @@ function createFormatter(name: string): Intl.DateTimeFormat {
       cause,
     });
   }
-  // Intl forgives the case of a name; the IANA database, and so the deploy, may not.
+  // Intl forgives the case of a name; the IANA database, and so the deploy, may not. Every
+  // part of an IANA name begins with a capital letter; where Intl names the zone the same
+  // way but for case, that spelling is the one to use.
   const canonical = formatter.resolvedOptions().timeZone;
-  if (canonical !== name && canonical.toLowerCase() === name.toLowerCase()) {
+  const sameButCase = canonical !== name && canonical.toLowerCase() === name.toLowerCase();
+  if (sameButCase || !name.split('/').every((part) => /^[A-Z]/.test(part))) {
+    const spelling = sameButCase ? canonical : 'each part beginning with a capital letter';
     throw new ScheduleError(
-      `\`timezone\` must be spelled as the IANA database spells it, ${canonical}, got: ${name}`,
+      `\`timezone\` must be spelled as the IANA database spells it, ${spelling}, got: ${name}`,
       { field: 'timezone', input: name },
     );
   }

@@ -131,6 +131,9 @@ describe('parseSchedule refuses zones and windows', () => {
     ['america/new_york', 'America/New_York'],
     ['utc', 'UTC'],
     ['EUROPE/LONDON', 'Europe/London'],
+    // Links Intl resolves to another name: the rule of capitals still catches their case.
+    ['us/eastern', 'each part beginning with a capital letter'],
+    ['zulu', 'each part beginning with a capital letter'],
   ])('refuses the zone %s, asking for the spelling %s', (timezone, spelling) => {
     const error = refusalOf({ expression: 'cron(0 12 * * ? *)', timezone });
 
