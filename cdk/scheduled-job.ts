@@ -12,7 +12,7 @@ import {
   Token,
   aws_scheduler_targets as targets,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import {
   CONTEXT_KEY,
   type JobDefinition,
@@ -296,7 +296,7 @@ export class ScheduledJob extends Construct {
     this.function = this.entry
       ? this.bundle(props, this.entry, jobEnvironment)
       : this.adopt(props.function as lambda.IFunction, jobEnvironment);
-    JOB_OF_FUNCTION.set(this.function, this.node.path);
+    jobsByFunction(this).set(functionKey(this.function), this.node.path);
     this.function.configureAsyncInvoke({
       retryAttempts: this.definition.retryAttempts,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
@@ -498,7 +498,7 @@ export class ScheduledJob extends Construct {
     if (props.entry === undefined && props.function === undefined) {
       throw invalidProp(this, 'entry', 'be given when `function` is not', undefined);
     }
-    const sharedWith = props.function && JOB_OF_FUNCTION.get(props.function);
+    const sharedWith = props.function && jobsByFunction(this).get(functionKey(props.function));
     if (props.function && sharedWith) {
       throw invalidProp(
         this,
@@ -646,8 +646,25 @@ function checkDuration(
   }
 }
 
-/** The job each function runs for, so that no two jobs share one. */
-const JOB_OF_FUNCTION = new WeakMap<lambda.IFunction, string>();
+/** Per app, the job each function runs for, so that no two jobs share one. */
+const JOBS_BY_FUNCTION = new WeakMap<IConstruct, Map<string, string>>();
+
+function jobsByFunction(scope: IConstruct): Map<string, string> {
+  const { root } = scope.node;
+  const jobs = JOBS_BY_FUNCTION.get(root) ?? new Map<string, string>();
+  JOBS_BY_FUNCTION.set(root, jobs);
+  return jobs;
+}
+
+/**
+ * What a function is, whichever handle names it: a version or an alias stands for its
+ * function, and two imports of one name or ARN are one function.
+ */
+function functionKey(fn: lambda.IFunction): string {
+  const underlying = 'lambda' in fn ? (fn.lambda as lambda.IFunction) : fn;
+  const stack = Stack.of(underlying);
+  return `${stack.node.path}:${JSON.stringify(stack.resolve(underlying.functionArn))}`;
+}
 
 /**
  * The first part of a value that JSON cannot carry as it is, described with its path, e.g.

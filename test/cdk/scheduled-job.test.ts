@@ -750,6 +750,41 @@ describe('ScheduledJob validation', () => {
     );
   });
 
+  it('refuses the latest version of a function another job runs', () => {
+    const stack = testStack();
+    const ledger = new JobLedger(stack, 'Ledger');
+    const owned = new lambda.Function(stack, 'Owned', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    addJob(stack, ledger, 'First', { entry: undefined, function: owned });
+
+    const message = validationMessage(() =>
+      addJob(stack, ledger, 'Second', { entry: undefined, function: owned.latestVersion }),
+    );
+
+    expect(message).toContain('`function` must be a function of this job alone: Stack/First');
+  });
+
+  it('refuses a second import of the function another job runs', () => {
+    const stack = testStack();
+    const ledger = new JobLedger(stack, 'Ledger');
+    addJob(stack, ledger, 'First', {
+      entry: undefined,
+      function: lambda.Function.fromFunctionName(stack, 'ImportOne', 'sync'),
+    });
+
+    const message = validationMessage(() =>
+      addJob(stack, ledger, 'Second', {
+        entry: undefined,
+        function: lambda.Function.fromFunctionName(stack, 'ImportTwo', 'sync'),
+      }),
+    );
+
+    expect(message).toContain('`function` must be a function of this job alone: Stack/First');
+  });
+
   it('refuses a function that another job runs already', () => {
     const stack = testStack();
     const ledger = new JobLedger(stack, 'Ledger');
