@@ -129,8 +129,8 @@ async function waitUntilReady(
     while (Date.now() < deadline) {
       if (exited) {
         throw new LocalRuntimeError(
-          'DynamoDB Local exited before it was ready (is Java installed?): ' +
-            stderr.join('').trim(),
+          'DynamoDB Local exited before it was ready (is Java 17 installed and on the PATH?): ' +
+            (stderr.join('').trim() || 'it printed nothing'),
         );
       }
       try {

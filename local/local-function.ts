@@ -11,8 +11,8 @@ export interface LocalFunctionOptions {
   /** The function's environment, as ScheduledJob sets it on Lambda. */
   readonly environment: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
-  /** Where the handler's own output goes. */
-  readonly logs: 'inherit' | 'ignore';
+  /** Pass the handler's own output (its JSON log lines) to stderr; otherwise drop it. */
+  readonly logs: boolean;
 }
 
 /** How one invocation ended, as Lambda would report it. */
@@ -32,6 +32,8 @@ export interface InvokeOptions {
   readonly crash?: WorkerRequest['crash'];
 }
 
+/** The runtime's own stderr, shared with each execution environment. */
+const STDERR = 2;
 const WORKER = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
 /** tsx as this package resolves it: `--import tsx` alone would look in the working directory. */
 const TSX = import.meta.resolve('tsx');
@@ -131,7 +133,10 @@ export class LocalFunction {
         AWS_LAMBDA_FUNCTION_NAME: this.options.jobId,
       },
       execArgv: ['--import', TSX],
-      stdio: ['ignore', this.options.logs, this.options.logs, 'ipc'],
+      // A handler's log lines, when asked for, go to our stderr: stdout is the report's.
+      stdio: this.options.logs
+        ? ['ignore', STDERR, STDERR, 'ipc']
+        : ['ignore', 'ignore', 'ignore', 'ipc'],
       // Ctrl-C stops the runtime, which then closes its environments after the summary.
       detached: true,
     });

@@ -127,7 +127,7 @@ export async function runLocal(options: RuntimeOptions): Promise<RuntimeResult> 
         handlerName: job.handlerName,
         environment: functionEnvironment(job, endpoint, tableName),
         timeoutMs: job.definition.timeoutSeconds * 1_000,
-        logs: options.functionLogs ? 'inherit' : 'ignore',
+        logs: options.functionLogs ?? false,
       });
       fn.warm();
       functions.set(job.definition.jobId, fn);

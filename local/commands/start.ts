@@ -137,6 +137,10 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
   const onSignal = (signal: NodeJS.Signals): void => {
     if (firstSignalAtMs === undefined) {
       firstSignalAtMs = Date.now();
+      out.stderr(
+        '\ncronledger: stopping once the invocations under way end; ' +
+          'Ctrl-C again, a second from now, quits at once',
+      );
       stop.abort();
     } else if (Date.now() - firstSignalAtMs > REPEATED_SIGNAL_MS) {
       process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -159,7 +163,8 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
           const mode = from
             ? `replaying ${values.from} to ${values.until}`
             : 'running in real time (Ctrl-C stops)';
-          out.stdout(`cronledger: ${app.jobs.length} jobs, ledger on ${endpoint}, ${mode}`);
+          const jobs = `${app.jobs.length} job${app.jobs.length === 1 ? '' : 's'}`;
+          out.stdout(`cronledger: ${jobs}, ledger on ${endpoint}, ${mode}`);
           out.stdout(printer.header());
         }
       },

@@ -402,6 +402,43 @@ describe('npm start -- --json', () => {
     ]);
   }, 120_000);
 
+  it("passes the handlers' log lines to stderr with --function-logs, keeping stdout JSON", async () => {
+    const { stdout, stderr } = await promisify(execFile)(
+      'node',
+      [
+        'bin/cronledger.js',
+        'start',
+        '--from',
+        '2026-03-07T00:00:00Z',
+        '--until',
+        '2026-03-07T00:05:00Z',
+        '--json',
+        '--function-logs',
+      ],
+      { cwd: ROOT, timeout: 90_000 },
+    );
+
+    // stdout: the 00:00 heartbeat and flaky-sync, then the summary; stderr: their logs.
+    const objects = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(objects).toHaveLength(3);
+    const logs = stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'heartbeat',
+        jobId: 'heartbeat',
+        scheduledTime: '2026-03-07T00:00:00Z',
+        attempt: 1,
+      }),
+    );
+  }, 120_000);
+
   it('runs the app from a working directory outside the project', async () => {
     // Bundling options, handler environments and tsx are all found from the app's files.
     const { stdout } = await promisify(execFile)(
