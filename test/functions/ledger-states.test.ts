@@ -195,7 +195,7 @@ describe('Ledger.claim', () => {
     expect(stale.accepted).toBe(false);
   });
 
-  it("reuses the dead attempt's own slot when Lambda retries it, though another is free", async () => {
+  it("gives Lambda's retry the dead attempt's own slot, though another is free", async () => {
     // Prepare: two slots. 15:00 takes slot 0 (leased for an hour), 15:30 slot 1; 15:00
     // finishes, freeing slot 0; the 15:30 attempt dies holding slot 1.
     const job = await registeredJob({ maxConcurrency: 2, timeoutSeconds: 900 });
