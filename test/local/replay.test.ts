@@ -402,7 +402,7 @@ describe('npm start -- --json', () => {
     ]);
   }, 120_000);
 
-  it("passes the handlers' log lines to stderr with --function-logs, keeping stdout JSON", async () => {
+  it("passes the handlers' logs to stderr with --function-logs, keeping stdout JSON", async () => {
     const { stdout, stderr } = await promisify(execFile)(
       'node',
       [
