@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatUtc } from '../../schedule/index.ts';
-import { loadApp } from '../app-loader.ts';
+import { type LocalJob, loadApp } from '../app-loader.ts';
 import type { Output } from '../cli.ts';
 import { UsageError } from '../errors.ts';
 import { parseProbability } from '../faults.ts';
@@ -114,40 +114,13 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
     );
   }
   if (from && until) {
-    for (const { definition } of app.jobs) {
-      const keptDays = Math.min(definition.retention.succeededDays, definition.retention.otherDays);
-      if (until.getTime() - from.getTime() > keptDays * 86_400_000) {
-        out.stderr(
-          `cronledger: the window is longer than ${definition.jobId}'s retention ` +
-            `(${keptDays} day${keptDays === 1 ? '' : 's'}): its earlier runs expire during the ` +
-            "replay, as DynamoDB's TTL would delete them, and the summary counts only the runs " +
-            'still kept',
-        );
-      }
+    for (const warning of retentionWarnings(app.jobs, from, until)) {
+      out.stderr(warning);
     }
   }
   // Each kind of failure once per job: a handler that cannot load fails every delivery alike.
   const failuresShown = new Set<string>();
-  const stop = new AbortController();
-  // The first signal stops the runtime, which then prints the summary. One Ctrl-C often
-  // arrives twice (npm forwards it to us, `timeout` signals the child and then its group), so
-  // a repeat within a second is the same request; a later one exits at once. Either way the
-  // exit handlers run, so DynamoDB Local and the execution environments never outlive us.
-  let firstSignalAtMs: number | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (firstSignalAtMs === undefined) {
-      firstSignalAtMs = Date.now();
-      out.stderr(
-        '\ncronledger: stopping once the invocations under way end; ' +
-          'Ctrl-C again, a second from now, quits at once',
-      );
-      stop.abort();
-    } else if (Date.now() - firstSignalAtMs > REPEATED_SIGNAL_MS) {
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = stopOnInterrupt(out);
   try {
     const result = await runLocal({
       jobs: app.jobs,
@@ -157,7 +130,7 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
       endpoint: values.endpoint,
       faults,
       functionLogs: values['function-logs'],
-      signal: stop.signal,
+      signal: interrupt.signal,
       onReady: ({ endpoint }) => {
         if (!values.json) {
           const mode = from
@@ -204,9 +177,57 @@ export async function start(argv: readonly string[], out: Output): Promise<numbe
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
+}
+
+/**
+ * Ctrl-C (or SIGTERM) as the CLI takes it. The first signal stops the runtime, which then
+ * prints the summary. One Ctrl-C often arrives twice (npm forwards it to us, `timeout`
+ * signals the child and then its group), so a repeat within a second is the same request; a
+ * later one exits at once. Either way the exit handlers run, so DynamoDB Local and the
+ * execution environments never outlive us.
+ */
+function stopOnInterrupt(out: Output): { signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  let firstSignalAtMs: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignalAtMs === undefined) {
+      firstSignalAtMs = Date.now();
+      out.stderr(
+        '\ncronledger: stopping once the invocations under way end; ' +
+          'Ctrl-C again, a second from now, quits at once',
+      );
+      stop.abort();
+    } else if (Date.now() - firstSignalAtMs > REPEATED_SIGNAL_MS) {
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** A replay longer than a job's retention loses its early runs to the emulated TTL. */
+function retentionWarnings(jobs: readonly LocalJob[], from: Date, until: Date): string[] {
+  return jobs.flatMap(({ definition }) => {
+    const keptDays = Math.min(definition.retention.succeededDays, definition.retention.otherDays);
+    if (until.getTime() - from.getTime() <= keptDays * 86_400_000) {
+      return [];
+    }
+    return [
+      `cronledger: the window is longer than ${definition.jobId}'s retention ` +
+        `(${keptDays} day${keptDays === 1 ? '' : 's'}): its earlier runs expire during the ` +
+        "replay, as DynamoDB's TTL would delete them, and the summary counts only the runs " +
+        'still kept',
+    ];
+  });
 }
 
 function isHttpUrl(text: string): boolean {
