@@ -345,12 +345,7 @@ describe('ScheduledJob function', () => {
     // GIVEN
     const stack = testStack();
     const ledger = new JobLedger(stack, 'Ledger');
-    const existing = new lambda.Function(stack, 'Existing', {
-      runtime: lambda.Runtime.NODEJS_22_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('export const handler = async () => {};'),
-      timeout: Duration.seconds(30),
-    });
+    const existing = inlineFunction(stack, 'Existing', Duration.seconds(30));
 
     // WHEN
     const job = new ScheduledJob(stack, 'Job', {
@@ -753,11 +748,7 @@ describe('ScheduledJob validation', () => {
   it('refuses the latest version of a function another job runs', () => {
     const stack = testStack();
     const ledger = new JobLedger(stack, 'Ledger');
-    const owned = new lambda.Function(stack, 'Owned', {
-      runtime: lambda.Runtime.NODEJS_22_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => {}'),
-    });
+    const owned = inlineFunction(stack, 'Owned');
     addJob(stack, ledger, 'First', { entry: undefined, function: owned });
 
     const message = validationMessage(() =>
@@ -788,11 +779,7 @@ describe('ScheduledJob validation', () => {
   it('refuses a function that another job runs already', () => {
     const stack = testStack();
     const ledger = new JobLedger(stack, 'Ledger');
-    const shared = new lambda.Function(stack, 'Shared', {
-      runtime: lambda.Runtime.NODEJS_22_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => {}'),
-    });
+    const shared = inlineFunction(stack, 'Shared');
     addJob(stack, ledger, 'First', { entry: undefined, function: shared });
 
     const message = validationMessage(() =>
@@ -911,4 +898,14 @@ function cyclicInput(): Record<string, unknown> {
   const input: Record<string, unknown> = { name: 'loop' };
   input.self = input;
   return input;
+}
+
+/** A function of the stack's own that a job may be given instead of an entry. */
+function inlineFunction(stack: Stack, id: string, timeout?: Duration): lambda.Function {
+  return new lambda.Function(stack, id, {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('export const handler = async () => {};'),
+    timeout,
+  });
 }

@@ -362,25 +362,29 @@ describe('a ledger kept on disk with --data', () => {
   }, 120_000);
 });
 
+/** `cronledger start` as a user runs it, from `cwd`; stdout read as JSON lines. */
+async function startCli(args: readonly string[], cwd = ROOT) {
+  const { stdout, stderr } = await promisify(execFile)(
+    'node',
+    [join(ROOT, 'bin/cronledger.js'), 'start', ...args],
+    { cwd, timeout: 90_000 },
+  );
+  const objects = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { objects, stderr };
+}
+
 describe('npm start -- --json', () => {
   it('prints one JSON object per finished attempt and the summary last', async () => {
-    const { stdout } = await promisify(execFile)(
-      'node',
-      [
-        'bin/cronledger.js',
-        'start',
-        '--from',
-        '2026-03-07T06:00:00Z',
-        '--until',
-        '2026-03-07T08:00:00Z',
-        '--json',
-      ],
-      { cwd: ROOT, timeout: 90_000 },
-    );
-    const objects = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { objects } = await startCli([
+      '--from',
+      '2026-03-07T06:00:00Z',
+      '--until',
+      '2026-03-07T08:00:00Z',
+      '--json',
+    ]);
     const summary = objects.at(-1)?.summary as { jobs: JobSummary[] } | undefined;
     const attempts = objects.slice(0, -1);
 
@@ -403,26 +407,16 @@ describe('npm start -- --json', () => {
   }, 120_000);
 
   it("passes the handlers' logs to stderr with --function-logs, keeping stdout JSON", async () => {
-    const { stdout, stderr } = await promisify(execFile)(
-      'node',
-      [
-        'bin/cronledger.js',
-        'start',
-        '--from',
-        '2026-03-07T00:00:00Z',
-        '--until',
-        '2026-03-07T00:05:00Z',
-        '--json',
-        '--function-logs',
-      ],
-      { cwd: ROOT, timeout: 90_000 },
-    );
+    const { objects, stderr } = await startCli([
+      '--from',
+      '2026-03-07T00:00:00Z',
+      '--until',
+      '2026-03-07T00:05:00Z',
+      '--json',
+      '--function-logs',
+    ]);
 
     // stdout: the 00:00 heartbeat and flaky-sync, then the summary; stderr: their logs.
-    const objects = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
     expect(objects).toHaveLength(3);
     const logs = stderr
       .trim()
@@ -441,11 +435,8 @@ describe('npm start -- --json', () => {
 
   it('runs the app from a working directory outside the project', async () => {
     // Bundling options, handler environments and tsx are all found from the app's files.
-    const { stdout } = await promisify(execFile)(
-      'node',
+    const { objects } = await startCli(
       [
-        join(ROOT, 'bin/cronledger.js'),
-        'start',
         '--app',
         join(ROOT, 'cdk/app.ts'),
         '--from',
@@ -454,13 +445,9 @@ describe('npm start -- --json', () => {
         '2026-03-07T00:10:00Z',
         '--json',
       ],
-      { cwd: tmpdir(), timeout: 90_000 },
+      tmpdir(),
     );
-    const attempts = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => line.summary === undefined);
+    const attempts = objects.filter((line) => line.summary === undefined);
 
     // 00:00 and 00:05 for heartbeat, 00:00 for flaky-sync (an even hour), all on time.
     expect(
@@ -476,21 +463,15 @@ describe('npm start -- --json', () => {
   }, 120_000);
 
   it('says once per job and error, on stderr, that a function failed unrecorded', async () => {
-    const { stdout, stderr } = await promisify(execFile)(
-      'node',
-      [
-        'bin/cronledger.js',
-        'start',
-        '--app',
-        'test/local/fixtures/failing-app.ts',
-        '--from',
-        '2026-03-07T00:00:00Z',
-        '--until',
-        '2026-03-07T00:30:00Z',
-        '--json',
-      ],
-      { cwd: ROOT, timeout: 90_000 },
-    );
+    const { objects, stderr } = await startCli([
+      '--app',
+      'test/local/fixtures/failing-app.ts',
+      '--from',
+      '2026-03-07T00:00:00Z',
+      '--until',
+      '2026-03-07T00:30:00Z',
+      '--json',
+    ]);
 
     // Nine invocations of the unloadable job failed alike: one line, for the first of them.
     const lines = stderr.trim().split('\n');
@@ -500,6 +481,6 @@ describe('npm start -- --json', () => {
         '(not shown again for this job and error): ',
     );
     expect(lines[0]).toContain('cronledger-no-such-package');
-    expect(stdout).not.toContain('cronledger-no-such-package');
+    expect(JSON.stringify(objects)).not.toContain('cronledger-no-such-package');
   }, 120_000);
 });
