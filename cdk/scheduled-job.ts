@@ -499,7 +499,7 @@ export class ScheduledJob extends Construct {
       throw invalidProp(this, 'entry', 'be given when `function` is not', undefined);
     }
     const sharedWith = props.function && jobsByFunction(this).get(functionKey(props.function));
-    if (props.function && sharedWith) {
+    if (sharedWith && props.function) {
       throw invalidProp(
         this,
         'function',

@@ -295,7 +295,7 @@ function readEnvironment(): { job: JobDefinition; ledger: Ledger } {
   // Read once at the cold start, so that a schedule the wrapper cannot read fails every
   // delivery before its claim, not each run after its handler.
   try {
-    scheduleOf(job, job.schedule.start ? new Date(job.schedule.start) : undefined);
+    scheduleOf(job, undefined);
   } catch (cause) {
     throw new JobConfigurationError(
       `${JobEnvironment.job}: \`schedule\` must be one EventBridge Scheduler accepts: ` +

@@ -54,6 +54,8 @@ export async function loadApp(modulePath: string): Promise<LoadedApp> {
   const found = app.node
     .findAll()
     .filter((node): node is ScheduledJob => node instanceof ScheduledJob);
+  const jobs: LocalJob[] = [];
+  const remoteOnly: string[] = [];
   // On AWS each JobLedger is a table of its own; here every job shares one ledger.
   const pathOfJob = new Map<string, string>();
   for (const job of found) {
@@ -66,12 +68,8 @@ export async function loadApp(modulePath: string): Promise<LoadedApp> {
       );
     }
     pathOfJob.set(jobId, job.node.path);
-  }
-  const jobs: LocalJob[] = [];
-  const remoteOnly: string[] = [];
-  for (const job of found) {
     if (!job.entry) {
-      remoteOnly.push(job.definition.jobId);
+      remoteOnly.push(jobId);
       continue;
     }
     jobs.push({
